@@ -229,7 +229,8 @@ class Channel(DeactivableMixin, Workflow, ModelSQL, ModelView):
     def can_push_stock(self):
         "The platform has an API to set stock (not a file channel)"
         Adapter = adapters.get_adapter(self.platform)
-        return Adapter.update_inventory is not adapters.Adapter.update_inventory
+        base = adapters.Adapter.update_inventory
+        return Adapter.update_inventory is not base
 
     @property
     def stock_warehouses(self):
@@ -340,7 +341,8 @@ class Channel(DeactivableMixin, Workflow, ModelSQL, ModelView):
         adapter = self.get_adapter()
         zone = getattr(adapter, 'timezone', UTC)
         if date is None:
-            date = adapter.now().astimezone(zone).date() - datetime.timedelta(1)
+            today = adapter.now().astimezone(zone).date()
+            date = today - datetime.timedelta(days=1)
         start, end = pulling.day_bounds(date, zone)
         with JobRun.track('ecom_connector.reconcile', origin=self) as run:
             theirs = set(self.call(adapter.list_order_ids, start, end))

@@ -40,7 +40,8 @@ def malformed(order, now):
             return problem
     for line in order.lines:
         label = f"line {line.platform_line_id}"
-        if not isinstance(line.quantity, Decimal) or not line.quantity.is_finite():
+        if (not isinstance(line.quantity, Decimal)
+                or not line.quantity.is_finite()):
             return f"The quantity of {label} is not a number."
         if line.quantity != line.quantity.to_integral_value() or not (
                 0 < line.quantity <= MAX_QUANTITY):
@@ -51,8 +52,9 @@ def malformed(order, now):
                 return problem
         if line.discount > line.unit_price * line.quantity:
             return f"The discount of {label} exceeds its amount."
-        if not (line.sku_id or line.product_id):
-            return f"The {label} has neither SKU nor product id."
+        if not (line.sku_id or line.product_id or line.sku_code
+                or line.barcode):
+            return f"The {label} has no SKU, product id, code or barcode."
     return None
 
 

@@ -62,7 +62,8 @@ class Demo(metaclass=PoolMeta):
                     ).isoformat() + '+08:00'
                 rows.append(f"D{n}{i:03d},paid,{created},buyer{n}{i},"
                     f"李*{i},138****{i:04d},上海市,浦东新区**路{i}号,"
-                    f"{n}{i:04d}-1,{product.code},{product.name.replace(',', ' ')},"
+                    f"{n}{i:04d}-1,{product.code},"
+                    f"{product.name.replace(',', ' ')},"
                     f"{1 + i % 2},{product.list_price or 10},0\n")
             if n == 1:
                 rows.append(f"D{n}999,paid,{day.isoformat()}+08:00,buyerx,"

@@ -110,10 +110,16 @@ class Listing(ModelSQL, ModelView):
             domain = [('channel', '=', channel.id)]
             if line.sku_id:
                 domain.append(('platform_sku_id', '=', line.sku_id))
-            else:
+            elif line.product_id:
                 domain.extend([
                         ('platform_product_id', '=', line.product_id),
                         ('platform_sku_id', '=', None)])
+            else:
+                # back-office exports may give only the merchant's code
+                domain.extend([('platform_product_id', '=', None),
+                        ('platform_sku_id', '=', None),
+                        ('sku_code', '=', line.sku_code)])
+                key = (None, None, line.sku_code)
             listings = cls.search(domain, limit=1)
             if listings:
                 listing, = listings

@@ -319,7 +319,7 @@ class RawOrder(Workflow, ModelSQL, ModelView):
                 result.append(raw)
         return result
 
-    # -- importing -------------------------------------------------------------
+    # -- importing --------------------------------------------------------
     @classmethod
     def import_orders(cls, raws, run=None, push=True):
         """Turn the received raw orders into sales, each under a savepoint:
@@ -763,14 +763,16 @@ class RawOrder(Workflow, ModelSQL, ModelView):
             domain = [('channel', '=', self.channel.id)]
             if line.sku_id:
                 domain.append(('platform_sku_id', '=', line.sku_id))
-            else:
+            elif line.product_id:
                 domain.append(('platform_product_id', '=', line.product_id))
+            else:
+                domain.append(('sku_code', '=', line.sku_code))
             for listing in Listing.search(domain, limit=1):
                 for product, quantity in listing.contents:
                     demand[str(product.id)] += float(line.quantity) * quantity
         return demand
 
-    # -- actions ----------------------------------------------------------------
+    # -- actions ----------------------------------------------------------
     @classmethod
     @ModelView.button
     def retry(cls, raws):
