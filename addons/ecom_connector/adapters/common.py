@@ -1,0 +1,268 @@
+# This file is part of ecom-erp. Licensed under the GNU GPL v3 or later.
+"""What the platform adapters share: HTTP, paging, times, payload reading
+
+Payload reading raises PayloadError with the order id and the path of the
+field at fault, so that an exception order says what to fix.
+"""
+import datetime
+import math
+import re
+from decimal import Decimal, InvalidOperation
+
+from .base import (
+    SHANGHAI, UTC, Page, PayloadError, ThrottleError, TransientError)
+
+# Amounts and quantities beyond these are not orders but corrupt payloads.
+MAX_AMOUNT = Decimal('1e9')
+MAX_QUANTITY = Decimal('1e6')
+
+
+class HttpMixin:
+    "Send requests with httpx; network and server failures are transient"
+    timeout = 30
+
+    def http(self):
+        if self.session is None:
+            import httpx
+            self.session = httpx.Client(timeout=self.timeout)
+        return self.session
+
+    def send(self, method, url, **kwargs):
+        import httpx
+        try:
+            response = self.http().request(method, url, **kwargs)
+        except httpx.TimeoutException as exception:
+            raise TransientError(
+                f"{self.platform}: no answer in time from {url}: "
+                f"{exception}") from exception
+        except httpx.TransportError as exception:
+            raise TransientError(
+                f"{self.platform}: cannot reach {url}: {exception}"
+                ) from exception
+        if response.status_code == 429:
+            raise ThrottleError(
+                f"{self.platform}: rate limited (HTTP 429)", code=429,
+                retry_after=retry_after_header(response.headers))
+        if response.status_code >= 500:
+            raise TransientError(
+                f"{self.platform}: server error HTTP {response.status_code}",
+                code=response.status_code)
+        return response
+
+    def response_json(self, response):
+        "The JSON body; anything else is a gateway or proxy page: transient"
+        try:
+            return response.json()
+        except ValueError:
+            raise TransientError(
+                f"{self.platform}: the answer (HTTP {response.status_code})"
+                f" is not JSON: {response.text[:200]!r}")
+
+
+def retry_after_header(headers):
+    value = headers.get('Retry-After')
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+BAN_SECONDS = re.compile(r'(\d+(?:\.\d+)?)\s*more\s+seconds?', re.I)
+
+
+def ban_seconds(message):
+    "'This ban will last for N more seconds' -> N (TOP throttling)"
+    match = BAN_SECONDS.search(message or '')
+    return float(match.group(1)) if match else None
+
+
+# -- time -------------------------------------------------------------------
+def to_second(moment, up=False):
+    "Truncate (or round up) an aware datetime to the second"
+    truncated = moment.replace(microsecond=0)
+    if up and truncated != moment:
+        truncated += datetime.timedelta(seconds=1)
+    return truncated
+
+
+def inclusive_bounds(start, end):
+    """[start, end) as inclusive whole seconds [first, last]
+
+    For platforms that match both bounds inclusively at one-second
+    resolution: an order modified on the boundary second `end` belongs to
+    the next window only, and none is lost between windows.
+    """
+    return to_second(start), to_second(end, up=True) - datetime.timedelta(
+        seconds=1)
+
+
+def shanghai_text(moment):
+    "yyyy-MM-dd HH:mm:ss in GMT+8, as TOP, JD and Douyin want"
+    return moment.astimezone(SHANGHAI).strftime('%Y-%m-%d %H:%M:%S')
+
+
+def epoch(moment):
+    return int(moment.timestamp())
+
+
+def parse_shanghai(value, where):
+    "A 'yyyy-MM-dd HH:mm:ss' GMT+8 string as an aware datetime"
+    if not isinstance(value, str):
+        raise PayloadError(f"{where}: expected a date-time text, got "
+            f"{value!r}")
+    try:
+        moment = datetime.datetime.strptime(value.strip()[:19],
+            '%Y-%m-%d %H:%M:%S')
+    except ValueError:
+        raise PayloadError(f"{where}: {value!r} is not a date-time "
+            "'yyyy-MM-dd HH:mm:ss'")
+    return moment.replace(tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def parse_epoch(value, where):
+    "Unix seconds as an aware datetime"
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise PayloadError(f"{where}: expected unix seconds, got {value!r}")
+    try:
+        seconds = int(value)
+        if not 0 < seconds < 32503680000:  # before year 3000
+            raise ValueError
+        return datetime.datetime.fromtimestamp(seconds, UTC)
+    except (ValueError, OverflowError):
+        raise PayloadError(f"{where}: {value!r} is not a unix time")
+
+
+def parse_iso(value, where, naive=UTC):
+    "An ISO 8601 date-time; without offset it is in `naive` time"
+    if not isinstance(value, str):
+        raise PayloadError(f"{where}: expected an ISO 8601 date-time, got "
+            f"{value!r}")
+    try:
+        moment = datetime.datetime.fromisoformat(value.replace('Z', '+00:00'))
+    except ValueError:
+        raise PayloadError(f"{where}: {value!r} is not an ISO 8601 "
+            "date-time")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=naive)
+    return moment.astimezone(UTC)
+
+
+# -- payload fields ---------------------------------------------------------
+def require(mapping, key, where):
+    "mapping[key], present and not null"
+    if not isinstance(mapping, dict):
+        raise PayloadError(f"{where}: expected an object, got "
+            f"{type(mapping).__name__}")
+    value = mapping.get(key)
+    if value is None or value == '':
+        raise PayloadError(f"{where}.{key}: missing")
+    return value
+
+
+def require_list(mapping, key, where, allow_empty=False):
+    value = require(mapping, key, where) if not allow_empty else (
+        mapping.get(key) or [])
+    if not isinstance(value, list):
+        raise PayloadError(f"{where}.{key}: expected a list, got "
+            f"{type(value).__name__}")
+    if not value and not allow_empty:
+        raise PayloadError(f"{where}.{key}: empty")
+    return value
+
+
+def text(value, where, optional=True):
+    "A text field: strings and integer ids as str, nothing else"
+    if value is None or value == '':
+        if optional:
+            return None
+        raise PayloadError(f"{where}: missing")
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise PayloadError(f"{where}: expected a text, got {value!r}")
+    return str(value)
+
+
+def identifier(value, where):
+    "A platform id: kept as text (TOP and Douyin ids exceed 2**53)"
+    return text(value, where, optional=False)
+
+
+def money(value, where, fen=False):
+    """An exact amount: decimal text or number (yuan), or integer fen
+
+    Floats (PDD sends yuan as JSON numbers) go through str() so that 49.9
+    stays 49.9.
+    """
+    if value is None or value == '':
+        return Decimal(0)
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise PayloadError(f"{where}: expected an amount, got {value!r}")
+    if fen and not isinstance(value, int):
+        raise PayloadError(f"{where}: expected integer fen, got {value!r}")
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise PayloadError(f"{where}: {value!r} is not an amount")
+    if not amount.is_finite() or abs(amount) >= MAX_AMOUNT * (
+            100 if fen else 1):
+        raise PayloadError(f"{where}: absurd amount {value!r}")
+    if fen:
+        amount = amount / 100
+    return amount
+
+
+def quantity(value, where):
+    "A positive whole quantity"
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise PayloadError(f"{where}: expected a quantity, got {value!r}")
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise PayloadError(f"{where}: {value!r} is not a quantity")
+    if (not number.is_finite() or number != number.to_integral_value()
+            or not 0 < number < MAX_QUANTITY):
+        raise PayloadError(f"{where}: absurd quantity {value!r}")
+    return number
+
+
+def looks_masked(value):
+    "Masked (张**) or encrypted (platform ciphertext) personal data"
+    return bool(value) and ('*' in value or value[:1] in '~$#'
+        or value.startswith('ENC:'))
+
+
+def readable(value):
+    "The value unless it is ciphertext: a masked value can still be shown"
+    if not value:
+        return None
+    if value[:1] in '~$#' or value.startswith('ENC:'):
+        return None
+    return value
+
+
+# -- paging -----------------------------------------------------------------
+def page_backwards(fetch, page_token, page_size, first=1):
+    """One page of a list sorted newest first, read from the last page
+
+    `fetch(page_no)` returns (payloads, total).  An order modified while
+    the pages are read leaves the window (its new time is after the end)
+    and the following ones shift one place towards the first page: reading
+    from the last page back to the first, they shift into pages still to
+    read, so none is skipped.  The first call reads the first page for the
+    total, then the last page.
+    """
+    if page_token is None:
+        payloads, total = fetch(first)
+        last = first + max(math.ceil(total / page_size), 1) - 1
+        if last == first:
+            return Page(payloads, None, total)
+        page_no = last
+        payloads, total = fetch(page_no)
+    else:
+        page_no = page_token
+        payloads, total = fetch(page_no)
+    return Page(payloads, page_no - 1 if page_no > first else None, total)
+
+
+def chunks(items, size):
+    for index in range(0, len(items), size):
+        yield items[index:index + size]
