@@ -25,7 +25,14 @@ class HttpMixin:
         if self.session is None:
             import httpx
             self.session = httpx.Client(timeout=self.timeout)
+            self._own_session = True
         return self.session
+
+    def close(self):
+        "Close the HTTP client this adapter opened (not one it was given)"
+        if self.session is not None and getattr(self, '_own_session', False):
+            self.session.close()
+            self.session = None
 
     def send(self, method, url, **kwargs):
         import httpx

@@ -1,0 +1,356 @@
+# This file is part of ecom-erp. Licensed under the GNU GPL v3 or later.
+"""Each marketplace adapter against its local fake platform
+
+No database: the adapters are plain Python and the fakes are HTTP servers
+on 127.0.0.1 that check signatures and limits as the platforms do.
+"""
+import datetime
+import unittest
+from decimal import Decimal
+
+from trytond.modules.ecom_connector.adapters import get_adapter
+from trytond.modules.ecom_connector.adapters.base import (
+    AuthError, InventoryUpdate, OrderStatus, Parcel, PayloadError,
+    PermanentError, ThrottleError, TransientError)
+
+from tests.fake_platforms import start_fake
+
+UTC = datetime.timezone.utc
+MINUTE = datetime.timedelta(minutes=1)
+
+
+def call_with_retry(function, sleep, attempts=5):
+    "What the sync does: sleep retry_after on throttling, then retry"
+    for attempt in range(attempts):
+        try:
+            return function()
+        except ThrottleError as exception:
+            sleep(exception.retry_after)
+    return function()
+
+
+class AdapterContract:
+    """What every adapter must do against its fake
+
+    A subclass names the platform and gives the platform-specific cases.
+    """
+    platform = None
+    window = datetime.timedelta(minutes=30)
+    # platform status value (or fields) -> normalised status
+    status_cases = []
+    throttle_seconds = 3
+
+    @classmethod
+    def setUpClass(cls):
+        cls.fake = start_fake(cls.platform)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.fake.stop()
+
+    def setUp(self):
+        fake = self.fake
+        with fake.lock:
+            fake.entries.clear()
+            fake.stock.clear()
+            fake.tracking.clear()
+            fake.listing.clear()
+            fake.calls.clear()
+            fake._throttles.clear()
+            fake._failures = 0
+            fake.token_valid = True
+        # whole minute an hour ago: windows and boundaries fall on seconds
+        self.t0 = (datetime.datetime.now(UTC) - datetime.timedelta(hours=2)
+            ).replace(second=0, microsecond=0)
+        self.adapter = self.make_adapter()
+
+    def make_adapter(self, **credentials):
+        adapter = get_adapter(self.platform)(
+            {**self.fake.adapter_credentials(), **credentials},
+            base_url=self.fake.url)
+        adapter.max_window = self.window
+        adapter.page_size = 3
+        self.addCleanup(adapter.close)
+        return adapter
+
+    def add(self, order_id, minutes, status=None, **fields):
+        "An order created 10 min before t0 and modified t0 + minutes"
+        moment = self.t0 + datetime.timedelta(minutes=minutes)
+        return self.fake.add_order(order_id, created=self.t0 - 10 * MINUTE,
+            modified=moment, status=status, **fields)
+
+    def order_id(self, n):
+        "The platform's form of order number n"
+        return str(1000 + n)
+
+    def pull(self, start, end):
+        return list(self.adapter.iter_order_payloads(start, end))
+
+    # -- pull -----------------------------------------------------------------
+    def test_full_pull_across_pages_and_windows(self):
+        "Every order of a 1 h span once, the window-boundary second included"
+        # 0..8 in the first window, 9 exactly on the boundary second
+        # (t0 + 30 min), 10..16 in the second, 17 on the end (excluded)
+        minutes = [0, 1, 2, 5, 8, 13, 21, 29, 29.98, 30, 31, 34, 40, 45,
+            50, 55, 59.98, 60]
+        for n, minute in enumerate(minutes):
+            self.add(self.order_id(n), minute)
+        payloads = self.pull(self.t0, self.t0 + 2 * self.window)
+        orders = [self.adapter.parse_order(p) for p in payloads]
+        ids = [o.platform_order_id for o in orders]
+        expected = {self.order_id(n) for n in range(len(minutes))
+            if minutes[n] < 60}
+        self.assertEqual(set(ids), expected)
+        self.assertEqual(len(ids), len(expected), "read twice: " + str(ids))
+        boundary = next(o for o in orders
+            if o.platform_order_id == self.order_id(9))
+        self.assertEqual(boundary.modified_at, self.t0 + self.window)
+
+    def test_boundary_second_in_next_window_only(self):
+        self.add(self.order_id(1), 30)
+        first = self.pull(self.t0, self.t0 + self.window)
+        second = self.pull(self.t0 + self.window, self.t0 + 2 * self.window)
+        self.assertEqual(first, [])
+        self.assertEqual(
+            [self.adapter.parse_order(p).platform_order_id for p in second],
+            [self.order_id(1)])
+
+    def test_order_modified_while_paging_not_lost(self):
+        "An order modified between two page reads shifts nothing away"
+        for n in range(7):
+            self.add(self.order_id(n), n)
+        adapter = self.adapter
+        page = adapter.list_orders(self.t0, self.t0 + self.window)
+        seen = list(page.payloads)
+        # the newest order changes now: it leaves the window
+        self.fake.modify_order(self.order_id(6), self.t0 + 3 * self.window)
+        while page.next_token is not None:
+            page = adapter.list_orders(self.t0, self.t0 + self.window,
+                page.next_token)
+            seen.extend(page.payloads)
+        ids = {adapter.parse_order(p).platform_order_id for p in seen}
+        self.assertLessEqual({self.order_id(n) for n in range(6)}, ids)
+
+    def test_window_longer_than_platform_limit_refused(self):
+        adapter = self.make_adapter()
+        adapter.max_window = datetime.timedelta(days=40)
+        with self.assertRaises(PermanentError):
+            adapter.list_orders(self.t0, self.t0 + adapter.max_window)
+
+    # -- statuses -------------------------------------------------------------
+    def test_status_mapping(self):
+        for n, (status, fields, expected) in enumerate(self.status_cases):
+            with self.subTest(status=status, fields=fields):
+                payload = self.add(self.order_id(n), n, status=status,
+                    **fields)
+                order = self.adapter.parse_order(payload)
+                self.assertEqual(order.status, expected)
+
+    # -- errors ---------------------------------------------------------------
+    def test_throttle_retried_after_retry_after(self):
+        self.add(self.order_id(1), 1)
+        self.fake.throttle(times=2, seconds=self.throttle_seconds)
+        slept = []
+        page = call_with_retry(
+            lambda: self.adapter.list_orders(self.t0, self.t0 + self.window),
+            slept.append)
+        self.assertEqual(slept, [self.throttle_seconds] * 2)
+        self.assertEqual(len(page.payloads), 1)
+
+    def test_server_failure_is_transient(self):
+        self.fake.fail(times=1)
+        with self.assertRaises(TransientError):
+            self.adapter.list_orders(self.t0, self.t0 + self.window)
+        self.adapter.list_orders(self.t0, self.t0 + self.window)
+
+    def test_bad_signature_rejected(self):
+        adapter = self.make_adapter(**self.bad_credentials())
+        with self.assertRaises((PermanentError, AuthError)) as context:
+            adapter.list_orders(self.t0, self.t0 + self.window)
+        self.assertIn(self.bad_signature_says, str(context.exception))
+        self.assertEqual(self.fake.calls, [])
+
+    def bad_credentials(self):
+        return {'app_secret': 'not-the-secret'}
+
+    bad_signature_says = 'signature'
+
+    def test_expired_token_is_auth_error(self):
+        self.fake.expire_token()
+        with self.assertRaises(AuthError):
+            self.adapter.list_orders(self.t0, self.t0 + self.window)
+
+    def test_malformed_payloads(self):
+        good = self.add(self.order_id(1), 1)
+        for label, payload, says in self.malformed(good):
+            with self.subTest(label):
+                with self.assertRaises(PayloadError) as context:
+                    self.adapter.parse_order(payload)
+                self.assertIn(says, str(context.exception))
+
+    # -- writes ---------------------------------------------------------------
+    def test_stock_push_recorded(self):
+        updates = self.stock_updates()
+        results = self.adapter.update_inventory(updates)
+        self.assertTrue(all(r.ok for r in results), results)
+        self.assertEqual(len(results), len(updates))
+        self.assertEqual(
+            sorted((r['sku_id'], r['quantity']) for r in self.fake.stock),
+            sorted((u.sku_id, max(u.quantity, 0)) for u in updates))
+
+    def stock_updates(self):
+        return [InventoryUpdate('S1', 'P1', 5), InventoryUpdate('S2', 'P1', 0),
+            InventoryUpdate('S3', 'P2', 12)]
+
+    def test_tracking_push_recorded_once(self):
+        order_id = self.order_id(1)
+        self.add(order_id, 1)
+        carrier = self.adapter.carrier_code('SF')
+        parcels = [Parcel(carrier, 'SF1234567890')]
+        self.adapter.push_tracking(order_id, parcels)
+        # a retry (the first answer lost) pushes nothing twice
+        self.adapter.push_tracking(order_id, parcels)
+        self.assertEqual([(t['order_id'], t['tracking_number'])
+                for t in self.fake.tracking], [(order_id, 'SF1234567890')])
+
+    def test_unknown_carrier_refused(self):
+        with self.assertRaises(PermanentError):
+            self.adapter.carrier_code('NO-SUCH-CARRIER')
+
+
+class TaobaoTestCase(AdapterContract, unittest.TestCase):
+    platform = 'taobao'
+    status_cases = [
+        ('WAIT_BUYER_PAY', {}, OrderStatus.AWAITING_PAYMENT),
+        ('WAIT_SELLER_SEND_GOODS', {}, OrderStatus.PAID),
+        ('WAIT_SELLER_SEND_GOODS', {'forbid_consign': 1}, OrderStatus.HOLD),
+        ('PAID_FORBID_CONSIGN', {}, OrderStatus.HOLD),
+        ('SELLER_CONSIGNED_PART', {}, OrderStatus.PARTIALLY_SHIPPED),
+        ('WAIT_BUYER_CONFIRM_GOODS', {}, OrderStatus.SHIPPED),
+        ('TRADE_FINISHED', {}, OrderStatus.COMPLETED),
+        ('TRADE_BUYER_SIGNED', {}, OrderStatus.COMPLETED),
+        ('TRADE_CLOSED_BY_TAOBAO', {'pay_time': None},
+            OrderStatus.CANCELLED),
+        ('TRADE_CLOSED', {}, OrderStatus.REFUNDED),
+        ('TRADE_CLOSED', {'pay_time': None}, OrderStatus.CANCELLED),
+        ]
+
+    def malformed(self, good):
+        def variant(**changes):
+            return {**good, **changes}
+        line = good['orders']['order'][0]
+        return [
+            ('no tid', variant(tid=None, tid_str=None), 'trade.tid: missing'),
+            ('no lines', variant(orders={'order': []}), 'orders.order: empty'),
+            ('bad time', variant(modified='yesterday'), 'modified'),
+            ('bad amount', variant(payment='12,50'), 'payment'),
+            ('absurd quantity', variant(orders={'order': [
+                            {**line, 'num': -3}]}), 'absurd quantity'),
+            ('wrong type', variant(orders={'order': [
+                            {**line, 'price': ['109']}]}), 'price'),
+            ('unknown status', variant(status='NEW_STATUS'), 'NEW_STATUS'),
+            ]
+
+    def test_pages_read_backwards(self):
+        for n in range(7):
+            self.add(self.order_id(n), n)
+        self.pull(self.t0, self.t0 + self.window)
+        pages = [int(params['page_no']) for method, params in self.fake.calls]
+        self.assertEqual(pages, [1, 3, 2, 1])
+
+    def test_times_sent_in_shanghai(self):
+        self.pull(self.t0, self.t0 + self.window)
+        params = self.fake.calls[0][1]
+        start = self.t0.astimezone(datetime.timezone(
+                datetime.timedelta(hours=8)))
+        self.assertEqual(params['start_modified'],
+            start.strftime('%Y-%m-%d %H:%M:%S'))
+        # [start, end): the last second of the window, inclusively
+        self.assertEqual(params['end_modified'],
+            (start + self.window - datetime.timedelta(seconds=1)
+                ).strftime('%Y-%m-%d %H:%M:%S'))
+
+    def test_fake_refuses_window_over_one_day(self):
+        with self.assertRaises(PermanentError) as context:
+            self.adapter.call('taobao.trades.sold.increment.get', {
+                    'fields': 'tid', 'start_modified': '2024-05-01 00:00:00',
+                    'end_modified': '2024-05-02 00:00:01'})
+        self.assertIn('时间跨度', str(context.exception))
+
+    def test_hmac_sha256_signing_accepted(self):
+        adapter = self.make_adapter(sign_method='hmac-sha256')
+        self.add(self.order_id(1), 1)
+        page = adapter.list_orders(self.t0, self.t0 + self.window)
+        self.assertEqual(len(page.payloads), 1)
+
+    def test_parse_amounts_and_address(self):
+        payload = self.add(self.order_id(1), 1, lines=[
+                dict(sku_id='5011122233', product_id='720011223344',
+                    sku_code='ERP-SKU-001', title='测试商品', quantity=2,
+                    price='109.00')],
+            payment='198.00', post_fee='0.00')
+        payload['orders']['order'][0]['divide_order_fee'] = '198.00'
+        order = self.adapter.parse_order(payload)
+        line, = order.lines
+        self.assertEqual((line.quantity, line.unit_price, line.discount),
+            (Decimal(2), Decimal('109.00'), Decimal('20.00')))
+        self.assertEqual(order.total, Decimal('198.00'))
+        self.assertEqual(order.currency, 'CNY')
+        self.assertTrue(order.address.masked)
+        self.assertEqual((order.address.province, order.address.city),
+            ('浙江省', '杭州市'))
+        self.assertEqual(order.created_at.utcoffset(), datetime.timedelta(0))
+
+    def test_line_refund(self):
+        payload = self.add(self.order_id(1), 1)
+        sub = payload['orders']['order'][0]
+        sub.update(refund_status='SUCCESS', refund_id=12345678901)
+        order = self.adapter.parse_order(payload)
+        refund, = order.refunds
+        self.assertEqual((refund.platform_refund_id, refund.line_ids,
+                refund.amount), ('12345678901', [str(sub['oid'])],
+                Decimal('10.00')))
+
+    def test_stock_batches_of_twenty(self):
+        updates = [InventoryUpdate(f'S{n}', 'P1', n) for n in range(45)]
+        self.adapter.update_inventory(updates)
+        calls = [m for m, p in self.fake.calls]
+        self.assertEqual(calls, ['taobao.skus.quantity.update'] * 3)
+        self.assertEqual(len(self.fake.stock), 45)
+
+    def test_item_level_stock(self):
+        self.adapter.update_inventory([InventoryUpdate(None, '7200', 4)])
+        self.assertEqual(self.fake.stock, [{'product_id': '7200',
+                    'sku_id': None, 'quantity': 4, 'type': '1'}])
+
+    def test_delist_relist(self):
+        self.adapter.delist(['7200'])
+        self.adapter.relist(['7200'])
+        self.assertEqual(self.fake.listing, [
+                {'product_id': '7200', 'listed': False},
+                {'product_id': '7200', 'listed': True}])
+
+    def test_split_parcels(self):
+        order_id = self.order_id(1)
+        self.add(order_id, 1)
+        self.adapter.push_tracking(order_id, [
+                Parcel('SF', 'SF1', line_ids=['10010']),
+                Parcel('ZTO', 'ZT2', line_ids=['10011'])])
+        self.assertEqual(self.fake.tracking, [
+                {'order_id': order_id, 'carrier': 'SF',
+                    'tracking_number': 'SF1', 'lines': ['10010']},
+                {'order_id': order_id, 'carrier': 'ZTO',
+                    'tracking_number': 'ZT2', 'lines': ['10011']}])
+
+    def test_list_order_ids_by_creation(self):
+        for n in range(5):
+            self.fake.add_order(self.order_id(n),
+                created=self.t0 + n * MINUTE, modified=self.t0 + 90 * MINUTE)
+        self.assertEqual(self.adapter.list_order_ids(self.t0,
+                self.t0 + 4 * MINUTE), [self.order_id(n) for n in range(4)])
+
+    def test_get_order(self):
+        self.add(self.order_id(1), 1)
+        payload = self.adapter.get_order(self.order_id(1))
+        self.assertEqual(self.adapter.parse_order(payload).platform_order_id,
+            self.order_id(1))
