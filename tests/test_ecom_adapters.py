@@ -354,3 +354,98 @@ class TaobaoTestCase(AdapterContract, unittest.TestCase):
         payload = self.adapter.get_order(self.order_id(1))
         self.assertEqual(self.adapter.parse_order(payload).platform_order_id,
             self.order_id(1))
+
+
+class PinduoduoTestCase(AdapterContract, unittest.TestCase):
+    platform = 'pinduoduo'
+    throttle_seconds = 1    # PDD gives no wait: the adapter's suggestion
+    status_cases = [
+        (1, {}, OrderStatus.PAID),
+        (1, {'confirm_status': 0}, OrderStatus.HOLD),
+        (1, {'risk_control_status': 1}, OrderStatus.HOLD),
+        (1, {'refund_status': 2}, OrderStatus.HOLD),
+        (1, {'confirm_status': 2}, OrderStatus.CANCELLED),
+        (2, {}, OrderStatus.SHIPPED),
+        (3, {}, OrderStatus.COMPLETED),
+        (2, {'refund_status': 4}, OrderStatus.REFUNDED),
+        ]
+
+    def order_id(self, n):
+        return f'240501-{123456789012345 + n}'
+
+    def bad_credentials(self):
+        return {'client_secret': 'not-the-secret'}
+
+    def malformed(self, good):
+        def variant(**changes):
+            return {**good, **changes}
+        item = good['item_list'][0]
+        return [
+            ('no order_sn', variant(order_sn=None), 'order_sn: missing'),
+            ('status as text', variant(order_status='1'), 'order_status'),
+            ('unknown status', variant(order_status=9), 'order_status 9'),
+            ('no items', variant(item_list=[]), 'item_list: empty'),
+            ('items not a list', variant(item_list={'a': 1}),
+                'expected a list'),
+            ('bad price', variant(item_list=[{**item, 'goods_price': 'x'}]),
+                'goods_price'),
+            ('absurd amount', variant(pay_amount=1e12), 'absurd amount'),
+            ('fractional count', variant(item_list=[
+                            {**item, 'goods_count': 1.5}]), 'goods_count'),
+            ('bad time', variant(updated_at='2024-13-01 00:00:00'),
+                'updated_at'),
+            ]
+
+    def test_amounts_from_yuan_floats(self):
+        payload = self.add(self.order_id(1), 1, lines=[dict(sku_id=987654321,
+                    product_id=123456789, sku_code='ERP-SKU-001',
+                    title='测试商品', quantity=1, price='59.9')],
+            pay_amount=49.9, discount_amount=10.0, postage=0.0)
+        order = self.adapter.parse_order(payload)
+        self.assertEqual((order.total, order.discount,
+                order.lines[0].unit_price),
+            (Decimal('49.9'), Decimal('10.0'), Decimal('59.9')))
+        self.assertEqual(order.lines[0].sku_id, '987654321')
+        # only masked values, never the ciphertext
+        self.assertEqual((order.address.name, order.address.phone),
+            ('张*', '138****5678'))
+        self.assertTrue(order.address.masked)
+
+    def test_fake_refuses_window_over_30_minutes(self):
+        start = int(self.t0.timestamp())
+        with self.assertRaises(PermanentError) as context:
+            self.adapter.call('pdd.order.number.list.increment.get', {
+                    'start_updated_at': start,
+                    'end_updated_at': start + 1801})
+        self.assertIn('时间跨度', str(context.exception))
+
+    def test_timestamps_are_unix_seconds(self):
+        self.pull(self.t0, self.t0 + self.window)
+        params = self.fake.calls[0][1]
+        self.assertEqual(int(params['start_updated_at']),
+            int(self.t0.timestamp()))
+        self.assertEqual(int(params['end_updated_at']),
+            int(self.t0.timestamp()) + 30 * 60 - 1)
+
+    def test_extra_parcels(self):
+        order_id = self.order_id(1)
+        self.add(order_id, 1)
+        parcels = [Parcel(self.adapter.carrier_code('SF'), 'SF1'),
+            Parcel(self.adapter.carrier_code('ZTO'), 'ZT2')]
+        self.adapter.push_tracking(order_id, parcels)
+        self.adapter.push_tracking(order_id, parcels)
+        self.assertEqual([(t['carrier'], t['tracking_number'])
+                for t in self.fake.tracking], [('44', 'SF1'), ('115', 'ZT2')])
+
+    def test_list_order_ids_by_deal_time(self):
+        for n in range(3):
+            self.fake.add_order(self.order_id(n),
+                created=self.t0 + n * MINUTE, modified=self.t0 + 90 * MINUTE)
+        self.assertEqual(self.adapter.list_order_ids(self.t0,
+                self.t0 + 2 * MINUTE), [self.order_id(0), self.order_id(1)])
+
+    def test_delist_relist(self):
+        self.adapter.delist(['123'])
+        self.adapter.relist(['123'])
+        self.assertEqual([r['listed'] for r in self.fake.listing],
+            [False, True])

@@ -10,7 +10,8 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from .base import (
-    SHANGHAI, UTC, Page, PayloadError, ThrottleError, TransientError)
+    SHANGHAI, UTC, InventoryResult, Page, PayloadError, PermanentError,
+    ThrottleError, TransientError)
 
 # Amounts and quantities beyond these are not orders but corrupt payloads.
 MAX_AMOUNT = Decimal('1e9')
@@ -273,3 +274,41 @@ def page_backwards(fetch, page_token, page_size, first=1):
 def chunks(items, size):
     for index in range(0, len(items), size):
         yield items[index:index + size]
+
+
+def serialise(value):
+    "The one text form of a parameter, signed and sent as such"
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, Decimal):
+        return format(value, 'f')
+    if isinstance(value, (list, dict)):
+        from .signing import canonical_json
+        return canonical_json(value)
+    if value is None:
+        return None
+    return str(value)
+
+
+def write_results(updates, write):
+    """Run write() for these inventory updates: one result per update
+
+    A refusal of the platform (PermanentError) fails them with its message;
+    throttling, transient and credential errors go up for a retry.
+    """
+    try:
+        write()
+    except PermanentError as exception:
+        return [InventoryResult(u.sku_id, u.product_id, False,
+                str(exception)) for u in updates]
+    return [InventoryResult(u.sku_id, u.product_id, True) for u in updates]
+
+
+def map_carrier(platform, carriers, overrides, carrier):
+    "Our carrier code in the platform's terms, the channel's mapping first"
+    mapping = {**carriers, **(overrides or {})}
+    try:
+        return mapping[carrier]
+    except KeyError:
+        raise PermanentError(f"{platform}: no code for carrier {carrier!r};"
+            " add it to the channel's carrier mapping")

@@ -12,17 +12,16 @@ reservations), tracking goes by taobao.logistics.offline.send.  TOP pushes
 through TMC (a WebSocket channel), not webhooks: polling is the source.
 """
 import datetime
-from decimal import Decimal
 
 from . import register
 from .base import (
-    Adapter, Address, AuthError, InventoryResult, Order, OrderLine,
+    Adapter, Address, AuthError, Order, OrderLine,
     OrderStatus, PayloadError, PermanentError, Refund, ThrottleError,
     TransientError)
 from .common import (
-    HttpMixin, ban_seconds, chunks, identifier, inclusive_bounds, money,
-    page_backwards, parse_shanghai, quantity, require, require_list,
-    shanghai_text, text)
+    HttpMixin, ban_seconds, chunks, identifier, inclusive_bounds,
+    map_carrier, money, page_backwards, parse_shanghai, quantity, require,
+    require_list, serialise, shanghai_text, text, write_results)
 from .signing import top_sign
 
 GATEWAY = 'https://eco.taobao.com/router/rest'
@@ -284,13 +283,7 @@ class TaobaoAdapter(HttpMixin, Adapter):
         return [results[id(update)] for update in updates]
 
     def _write(self, method, params, updates):
-        try:
-            self.call(method, params)
-        except PermanentError as exception:
-            return [InventoryResult(u.sku_id, u.product_id, False,
-                    str(exception)) for u in updates]
-        return [InventoryResult(u.sku_id, u.product_id, True)
-            for u in updates]
+        return write_results(updates, lambda: self.call(method, params))
 
     def delist(self, product_ids):
         for product_id in product_ids:
@@ -302,12 +295,8 @@ class TaobaoAdapter(HttpMixin, Adapter):
 
     # -- fulfilment ---------------------------------------------------------
     def carrier_code(self, carrier):
-        carriers = {**CARRIERS, **(self.credentials.get('carriers') or {})}
-        try:
-            return carriers[carrier]
-        except KeyError:
-            raise PermanentError(f"taobao: no company code for carrier "
-                f"{carrier!r}; add it to the channel's carrier mapping")
+        return map_carrier(self.platform, CARRIERS,
+            self.credentials.get('carriers'), carrier)
 
     def push_tracking(self, platform_order_id, parcels):
         """One taobao.logistics.offline.send per parcel
@@ -339,13 +328,3 @@ def trades_of(result):
         raise TransientError(f"taobao: trades is not a list: {trades!r}")
     return trades
 
-
-def serialise(value):
-    "The one text form of a value, signed and sent as such"
-    if isinstance(value, bool):
-        return 'true' if value else 'false'
-    if isinstance(value, Decimal):
-        return format(value, 'f')
-    if value is None:
-        return None
-    return str(value)
