@@ -8,6 +8,8 @@ import datetime
 import unittest
 from decimal import Decimal
 
+import httpx
+
 from trytond.modules.ecom_connector.adapters import get_adapter
 from trytond.modules.ecom_connector.adapters.base import (
     AuthError, InventoryUpdate, OrderStatus, Parcel, PayloadError,
@@ -43,9 +45,12 @@ class AdapterContract:
     @classmethod
     def setUpClass(cls):
         cls.fake = start_fake(cls.platform)
+        # one client for the class: each new one reads the CA bundle
+        cls.http = httpx.Client(timeout=10)
 
     @classmethod
     def tearDownClass(cls):
+        cls.http.close()
         cls.fake.stop()
 
     def setUp(self):
@@ -67,10 +72,9 @@ class AdapterContract:
     def make_adapter(self, **credentials):
         adapter = get_adapter(self.platform)(
             {**self.fake.adapter_credentials(), **credentials},
-            base_url=self.fake.url)
+            base_url=self.fake.url, session=self.http)
         adapter.max_window = self.window
         adapter.page_size = 3
-        self.addCleanup(adapter.close)
         return adapter
 
     def add(self, order_id, minutes, status=None, **fields):
@@ -449,3 +453,72 @@ class PinduoduoTestCase(AdapterContract, unittest.TestCase):
         self.adapter.relist(['123'])
         self.assertEqual([r['listed'] for r in self.fake.listing],
             [False, True])
+
+
+class JdTestCase(AdapterContract, unittest.TestCase):
+    platform = 'jd'
+    throttle_seconds = 1    # JD says no wait: the adapter's suggestion
+    status_cases = [
+        ('WAIT_SELLER_STOCK_OUT', {}, OrderStatus.PAID),
+        ('WAIT_GOODS_RECEIVE_CONFIRM', {}, OrderStatus.SHIPPED),
+        ('FINISHED_L', {}, OrderStatus.COMPLETED),
+        ('LOCKED', {}, OrderStatus.HOLD),
+        ('PAUSE', {}, OrderStatus.HOLD),
+        ('TRADE_CANCELED', {'paymentConfirmTime': None},
+            OrderStatus.CANCELLED),
+        ('TRADE_CANCELED', {}, OrderStatus.REFUNDED),
+        ]
+
+    def order_id(self, n):
+        return str(310000000000 + n)
+
+    def malformed(self, good):
+        def variant(**changes):
+            return {**good, **changes}
+        item = good['itemInfoList'][0]
+        return [
+            ('no id', variant(orderId=''), 'orderId: missing'),
+            ('unknown state', variant(orderState='NEW'), "'NEW'"),
+            ('no items', variant(itemInfoList=None), 'itemInfoList: missing'),
+            ('bad quantity', variant(itemInfoList=[
+                            {**item, 'itemTotal': 'two'}]), 'itemTotal'),
+            ('bad price', variant(itemInfoList=[
+                            {**item, 'jdPrice': {'v': 1}}]), 'jdPrice'),
+            ('bad time', variant(orderStartTime=20240501), 'orderStartTime'),
+            ]
+
+    def test_param_json_and_timestamp(self):
+        self.pull(self.t0, self.t0 + self.window)
+        business = self.fake.calls[0][1]
+        self.assertEqual(business['dateType'], 1)
+        self.assertIn('orderId', business['optional_fields'])
+
+    def test_business_error_layer(self):
+        "A refusal inside a 200 answer (apiResult.success false)"
+        with self.assertRaises(PermanentError) as context:
+            self.adapter.business('jingdong.pop.order.search',
+                self.adapter.call('jingdong.pop.order.search', {}),
+                'searchorderinfo_result')
+        self.assertIn('optional_fields', str(context.exception))
+
+    def test_encrypted_consignee_not_kept(self):
+        payload = self.add(self.order_id(1), 1)
+        address = self.adapter.parse_order(payload).address
+        self.assertEqual((address.name, address.street, address.city),
+            (None, None, '杭州市'))
+        self.assertFalse(address.complete)
+
+    def test_parcels_in_one_call(self):
+        order_id = self.order_id(1)
+        self.add(order_id, 1)
+        self.adapter.push_tracking(order_id, [Parcel('467', 'SF1'),
+                Parcel('1499', 'ZT2')])
+        self.assertEqual([(t['carrier'], t['tracking_number'])
+                for t in self.fake.tracking], [('467', 'SF1'), ('1499', 'ZT2')])
+
+    def test_list_order_ids_by_creation(self):
+        for n in range(3):
+            self.fake.add_order(self.order_id(n),
+                created=self.t0 + n * MINUTE, modified=self.t0 + 90 * MINUTE)
+        self.assertEqual(self.adapter.list_order_ids(self.t0,
+                self.t0 + 2 * MINUTE), [self.order_id(0), self.order_id(1)])
