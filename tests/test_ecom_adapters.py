@@ -5,15 +5,17 @@ No database: the adapters are plain Python and the fakes are HTTP servers
 on 127.0.0.1 that check signatures and limits as the platforms do.
 """
 import datetime
+import threading
 import unittest
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
 from trytond.modules.ecom_connector.adapters import get_adapter
 from trytond.modules.ecom_connector.adapters.base import (
     AuthError, InventoryUpdate, OrderStatus, Parcel, PayloadError,
-    PermanentError, ThrottleError, TransientError)
+    PermanentError, ThrottleError, TransientError, Unsupported)
 
 from tests.fake_platforms import start_fake
 
@@ -135,11 +137,12 @@ class AdapterContract:
         ids = {adapter.parse_order(p).platform_order_id for p in seen}
         self.assertLessEqual({self.order_id(n) for n in range(6)}, ids)
 
-    def test_window_longer_than_platform_limit_refused(self):
-        adapter = self.make_adapter()
-        adapter.max_window = datetime.timedelta(days=40)
+    def test_window_longer_than_max_window_refused(self):
+        "The caller splits spans: a longer window is a bug, not a call"
         with self.assertRaises(PermanentError):
-            adapter.list_orders(self.t0, self.t0 + adapter.max_window)
+            self.adapter.list_orders(self.t0, self.t0 + self.window
+                + datetime.timedelta(seconds=1))
+        self.assertEqual(self.fake.calls, [])
 
     # -- statuses -------------------------------------------------------------
     def test_status_mapping(self):
@@ -220,6 +223,75 @@ class AdapterContract:
     def test_unknown_carrier_refused(self):
         with self.assertRaises(PermanentError):
             self.adapter.carrier_code('NO-SUCH-CARRIER')
+
+
+class WebhookReceiver:
+    "A local endpoint keeping what is POSTed to it (headers, raw body)"
+
+    def __init__(self):
+        received = self.received = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get('Content-Length') or 0)
+                received.append((dict(self.headers.items()),
+                        self.rfile.read(length)))
+                self.send_response(200)
+                self.send_header('Content-Length', '0')
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+        self.server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        threading.Thread(target=self.server.serve_forever, args=(0.05,),
+            daemon=True).start()
+        self.url = f'http://127.0.0.1:{self.server.server_address[1]}/hook'
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class WebhookContract:
+    "Signed pushes: sent by the fake over HTTP, verified by the adapter"
+
+    def receive(self, order_id, **kwargs):
+        receiver = WebhookReceiver()
+        self.addCleanup(receiver.stop)
+        status, _ = self.fake.send_webhook(receiver.url, order_id, **kwargs)
+        self.assertEqual(status, 200)
+        (headers, body), = receiver.received
+        return headers, body
+
+    def test_webhook_good_signature(self):
+        order_id = self.order_id(1)
+        self.add(order_id, 1)
+        headers, body = self.receive(order_id)
+        self.assertTrue(self.adapter.verify_webhook(headers, body))
+        event, = self.adapter.parse_webhook(headers, body)
+        self.assertEqual(event.platform_order_id, order_id)
+        self.assertTrue(event.delivery_id)
+
+    def test_webhook_bad_signature(self):
+        order_id = self.order_id(1)
+        self.add(order_id, 1)
+        headers, body = self.receive(order_id, bad_signature=True)
+        self.assertFalse(self.adapter.verify_webhook(headers, body))
+
+    def test_webhook_tampered_body(self):
+        order_id = self.order_id(1)
+        self.add(order_id, 1)
+        headers, body = self.fake.webhook_request(order_id)
+        self.assertFalse(self.adapter.verify_webhook(headers,
+                body.replace(order_id.encode(), b'9' * len(order_id))))
+
+    def test_webhook_unsigned(self):
+        order_id = self.order_id(1)
+        self.add(order_id, 1)
+        headers, body = self.fake.webhook_request(order_id)
+        headers = {k: v for k, v in headers.items()
+            if 'sign' not in k.lower() and 'hmac' not in k.lower()}
+        self.assertFalse(self.adapter.verify_webhook(headers, body))
 
 
 class TaobaoTestCase(AdapterContract, unittest.TestCase):
@@ -352,6 +424,12 @@ class TaobaoTestCase(AdapterContract, unittest.TestCase):
                 created=self.t0 + n * MINUTE, modified=self.t0 + 90 * MINUTE)
         self.assertEqual(self.adapter.list_order_ids(self.t0,
                 self.t0 + 4 * MINUTE), [self.order_id(n) for n in range(4)])
+
+    def test_no_webhooks(self):
+        "TOP pushes through TMC: an endpoint cannot verify anything"
+        self.assertFalse(self.adapter.has_webhooks)
+        with self.assertRaises(Unsupported):
+            self.adapter.verify_webhook({}, b'{}')
 
     def test_get_order(self):
         self.add(self.order_id(1), 1)
@@ -493,6 +571,16 @@ class JdTestCase(AdapterContract, unittest.TestCase):
         self.assertEqual(business['dateType'], 1)
         self.assertIn('orderId', business['optional_fields'])
 
+    def test_fake_refuses_window_over_one_month(self):
+        with self.assertRaises(PermanentError) as context:
+            self.adapter.business('jingdong.pop.order.search',
+                self.adapter.call('jingdong.pop.order.search', {
+                        'start_date': '2024-05-01 00:00:00',
+                        'end_date': '2024-06-02 00:00:00',
+                        'optional_fields': 'orderId'}),
+                'searchorderinfo_result')
+        self.assertIn('时间范围', str(context.exception))
+
     def test_business_error_layer(self):
         "A refusal inside a 200 answer (apiResult.success false)"
         with self.assertRaises(PermanentError) as context:
@@ -522,3 +610,102 @@ class JdTestCase(AdapterContract, unittest.TestCase):
                 created=self.t0 + n * MINUTE, modified=self.t0 + 90 * MINUTE)
         self.assertEqual(self.adapter.list_order_ids(self.t0,
                 self.t0 + 2 * MINUTE), [self.order_id(0), self.order_id(1)])
+
+
+class DouyinTestCase(WebhookContract, AdapterContract, unittest.TestCase):
+    platform = 'douyin'
+    throttle_seconds = 1    # Douyin says no wait: the adapter's suggestion
+    bad_signature_says = '签名'
+    status_cases = [
+        (1, {}, OrderStatus.AWAITING_PAYMENT),
+        (103, {}, OrderStatus.AWAITING_PAYMENT),
+        (105, {}, OrderStatus.PAID),
+        (2, {}, OrderStatus.PAID),
+        (101, {}, OrderStatus.PARTIALLY_SHIPPED),
+        (3, {}, OrderStatus.SHIPPED),
+        (5, {}, OrderStatus.COMPLETED),
+        (4, {}, OrderStatus.CANCELLED),
+        (21, {}, OrderStatus.REFUNDED),
+        (39, {}, OrderStatus.REFUNDED),
+        ]
+
+    def order_id(self, n):
+        return str(6920000000000000001 + n)
+
+    def malformed(self, good):
+        def variant(**changes):
+            return {**good, **changes}
+        sku = good['sku_order_list'][0]
+        return [
+            ('no id', variant(order_id=None), 'order_id: missing'),
+            ('unknown status', variant(order_status=77), 'order_status 77'),
+            ('yuan instead of fen', variant(pay_amount='49.90'),
+                'integer fen'),
+            ('bad epoch', variant(update_time='2024-05-01'), 'update_time'),
+            ('no sku lines', variant(sku_order_list=[]),
+                'sku_order_list: empty'),
+            ('zero quantity', variant(sku_order_list=[
+                            {**sku, 'item_num': 0}]), 'absurd quantity'),
+            ('float price', variant(sku_order_list=[
+                            {**sku, 'goods_price': 59.9}]), 'goods_price'),
+            ]
+
+    def test_fen_and_epoch(self):
+        payload = self.add(self.order_id(1), 1, lines=[dict(
+                    sku_id='1700000000000000001',
+                    product_id='3600000000000000001',
+                    sku_code='ERP-SKU-001', title='测试商品', quantity=1,
+                    price='59.90')], pay_amount=4990, promotion_amount=1000)
+        payload['sku_order_list'][0]['pay_amount'] = 4990
+        order = self.adapter.parse_order(payload)
+        line, = order.lines
+        self.assertEqual((order.total, line.unit_price, line.discount),
+            (Decimal('49.90'), Decimal('59.90'), Decimal('10.00')))
+        self.assertEqual(order.modified_at, self.t0 + MINUTE)
+        self.assertEqual((order.address.name, order.address.city),
+            ('张*', '杭州市'))
+
+    def test_pages_zero_based_read_backwards(self):
+        for n in range(7):
+            self.add(self.order_id(n), n)
+        self.pull(self.t0, self.t0 + self.window)
+        self.assertEqual([p['page'] for m, p in self.fake.calls],
+            [0, 2, 1, 0])
+
+    def test_md5_signing_accepted(self):
+        adapter = self.make_adapter(sign_method='md5')
+        self.add(self.order_id(1), 1)
+        self.assertEqual(len(adapter.list_orders(self.t0,
+                    self.t0 + self.window).payloads), 1)
+
+    def test_stock_idempotent_retry(self):
+        update = InventoryUpdate('S1', 'P1', 7, idempotency_key='push-42')
+        self.adapter.update_inventory([update])
+        self.adapter.update_inventory([update])
+        self.assertEqual([(s['quantity'], s['incremental'])
+                for s in self.fake.stock], [(7, False)])
+
+    def test_multi_pack(self):
+        order_id = self.order_id(1)
+        self.add(order_id, 1)
+        parcels = [Parcel('shunfeng', 'SF1', line_ids=['a'],
+                quantities={'a': 2}), Parcel('zhongtong', 'ZT2',
+                line_ids=['b'])]
+        self.adapter.push_tracking(order_id, parcels)
+        self.adapter.push_tracking(order_id, parcels)
+        self.assertEqual([(t['tracking_number'], t['lines'])
+                for t in self.fake.tracking], [('SF1', ['a']), ('ZT2', ['b'])])
+        method, params = self.fake.calls[0]
+        self.assertEqual(params['pack_list'][0]['shipped_order_info'],
+            [{'shipped_order_id': 'a', 'shipped_num': 2}])
+
+    def test_list_order_ids_by_creation(self):
+        for n in range(3):
+            self.fake.add_order(self.order_id(n),
+                created=self.t0 + n * MINUTE, modified=self.t0 + 90 * MINUTE)
+        self.assertEqual(self.adapter.list_order_ids(self.t0,
+                self.t0 + 2 * MINUTE), [self.order_id(0), self.order_id(1)])
+
+    def test_push_not_json(self):
+        with self.assertRaises(PayloadError):
+            self.adapter.parse_webhook({}, b'\xff\xfe not json')

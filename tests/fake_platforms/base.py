@@ -126,7 +126,8 @@ class FakePlatform:
         self.server = ThreadingHTTPServer(('127.0.0.1', 0), _Handler)
         self.server.daemon_threads = True
         self.server.platform = self
-        threading.Thread(target=self.server.serve_forever, daemon=True,
+        threading.Thread(target=self.server.serve_forever, args=(0.05,),
+            daemon=True,
             name=f'fake-{self.platform}').start()
         return self
 
