@@ -709,3 +709,130 @@ class DouyinTestCase(WebhookContract, AdapterContract, unittest.TestCase):
     def test_push_not_json(self):
         with self.assertRaises(PayloadError):
             self.adapter.parse_webhook({}, b'\xff\xfe not json')
+
+
+class ShopifyTestCase(WebhookContract, AdapterContract, unittest.TestCase):
+    platform = 'shopify'
+    bad_signature_says = 'access refused'   # no request signing: the token
+    status_cases = [
+        ('PENDING/UNFULFILLED', {}, OrderStatus.AWAITING_PAYMENT),
+        ('PAID/UNFULFILLED', {}, OrderStatus.PAID),
+        ('AUTHORIZED/UNFULFILLED', {}, OrderStatus.PAID),
+        ('PAID/ON_HOLD', {}, OrderStatus.HOLD),
+        ('PAID/PARTIALLY_FULFILLED', {}, OrderStatus.PARTIALLY_SHIPPED),
+        ('PAID/FULFILLED', {}, OrderStatus.SHIPPED),
+        ('PAID/FULFILLED', {'closed': True}, OrderStatus.COMPLETED),
+        ('PARTIALLY_REFUNDED/FULFILLED', {}, OrderStatus.SHIPPED),
+        ('REFUNDED/UNFULFILLED', {}, OrderStatus.REFUNDED),
+        ('VOIDED/UNFULFILLED', {'cancelledAt': '2024-05-01T10:00:00Z'},
+            OrderStatus.CANCELLED),
+        ('PENDING/UNFULFILLED', {'cancelledAt': '2024-05-01T10:00:00Z'},
+            OrderStatus.CANCELLED),
+        ('REFUNDED/UNFULFILLED', {'cancelledAt': '2024-05-01T10:00:00Z'},
+            OrderStatus.REFUNDED),
+        ]
+
+    def order_id(self, n):
+        return str(5678000 + n)
+
+    def bad_credentials(self):
+        return {'access_token': 'shpat_wrong'}
+
+    def malformed(self, good):
+        def variant(**changes):
+            return {**good, **changes}
+        item = good['lineItems']['nodes'][0]
+        return [
+            ('no id', variant(id=None), 'order.id: missing'),
+            ('unknown status', variant(displayFulfillmentStatus='LOST'),
+                'unknown status'),
+            ('no lines', variant(lineItems={'nodes': []}), 'lineItems'),
+            ('money not a MoneyBag', variant(currentTotalPriceSet='59.00'),
+                'currentTotalPriceSet'),
+            ('bad quantity', variant(lineItems={'nodes': [
+                            {**item, 'quantity': 'many'}]}), 'quantity'),
+            ('bad time', variant(updatedAt='01/05/2024'), 'updatedAt'),
+            ]
+
+    def test_parse_money_refunds_address(self):
+        payload = self.add(self.order_id(1), 1, status='PARTIALLY_REFUNDED/'
+            'FULFILLED', lines=[dict(sku_id='222', product_id='333',
+                    sku_code='ERP-SKU-001', title='T-Shirt', quantity=2,
+                    price='29.50')])
+        payload['refunds'] = [{'id': 'gid://shopify/Refund/9',
+                'createdAt': '2024-05-02T08:00:00Z',
+                'totalRefundedSet': {'shopMoney': {'amount': '29.50',
+                        'currencyCode': 'EUR'}},
+                'refundLineItems': {'nodes': [{'quantity': 1,
+                            'lineItem': {'id': payload['lineItems'][
+                                    'nodes'][0]['id']}}]}}]
+        order = self.adapter.parse_order(payload)
+        line, = order.lines
+        self.assertEqual((line.sku_id, line.product_id, line.unit_price),
+            ('222', '333', Decimal('29.50')))
+        refund, = order.refunds
+        self.assertEqual((refund.platform_refund_id, refund.amount,
+                refund.line_ids), ('9', Decimal('29.50'),
+                [line.platform_line_id]))
+        self.assertEqual((order.currency, order.total, order.address.country,
+                order.address.complete), ('EUR', Decimal('59.00'), 'DE',
+                True))
+
+    def test_throttle_wait_from_query_cost(self):
+        self.fake.throttle(times=1, seconds=2.5)
+        with self.assertRaises(ThrottleError) as context:
+            self.adapter.list_orders(self.t0, self.t0 + self.window)
+        self.assertEqual(context.exception.retry_after, 2.5)
+
+    def test_stock_sets_available_with_change_from_null(self):
+        self.adapter.update_inventory([InventoryUpdate('222', '333', 9,
+                    idempotency_key='push-1')])
+        record, = self.fake.stock
+        self.assertEqual((record['inventory_item_id'], record['location_id'],
+                record['name'], record['quantity'], record['reference']),
+            ('gid://shopify/InventoryItem/222', 'gid://shopify/Location/444',
+                'available', 9, 'gid://ecom-erp/StockPush/push-1'))
+
+    def test_partial_fulfilment_by_line(self):
+        order_id = self.order_id(1)
+        payload = self.add(order_id, 1, lines=[
+                dict(sku_id='1', product_id='1', sku_code='A', title='A',
+                    quantity=2, price='1.00'),
+                dict(sku_id='2', product_id='2', sku_code='B', title='B',
+                    quantity=1, price='1.00')])
+        first, second = [self.adapter.parse_order(payload).lines[i]
+            .platform_line_id for i in (0, 1)]
+        self.adapter.push_tracking(order_id, [
+                Parcel('DHL Express', 'DHL1', line_ids=[first],
+                    quantities={first: 1}),
+                Parcel('DHL Express', 'DHL2')])
+        self.assertEqual([(t['tracking_number'], len(t['lines']))
+                for t in self.fake.tracking], [('DHL1', 1), ('DHL2', 2)])
+        with self.assertRaises(PermanentError):
+            self.adapter.push_tracking(order_id, [Parcel('UPS', 'UPS3')])
+
+    def test_list_order_ids_by_creation(self):
+        for n in range(3):
+            self.fake.add_order(self.order_id(n),
+                created=self.t0 + n * MINUTE, modified=self.t0 + 90 * MINUTE)
+        self.assertEqual(self.adapter.list_order_ids(self.t0,
+                self.t0 + 2 * MINUTE), [self.order_id(0), self.order_id(1)])
+
+    def test_get_order(self):
+        self.add(self.order_id(1), 1)
+        self.assertEqual(self.adapter.parse_order(self.adapter.get_order(
+                    self.order_id(1))).platform_order_id, self.order_id(1))
+
+    def test_webhook_secret_rotation(self):
+        order_id = self.order_id(1)
+        self.add(order_id, 1)
+        headers, body = self.fake.webhook_request(order_id)
+        adapter = self.make_adapter(client_secret='new-secret',
+            previous_client_secret='hush')
+        self.assertTrue(adapter.verify_webhook(headers, body))
+
+    def test_webhook_order_edited(self):
+        body = b'{"order_edit": {"id": 1, "order_id": 5678001}}'
+        event, = self.adapter.parse_webhook({'X-Shopify-Topic':
+                'orders/edited', 'X-Shopify-Webhook-Id': 'w1'}, body)
+        self.assertEqual(event.platform_order_id, '5678001')
