@@ -17,6 +17,8 @@ from trytond.modules.ecom_connector.adapters.base import (
     AuthError, InventoryUpdate, OrderStatus, Parcel, PayloadError,
     PermanentError, ThrottleError, TransientError, Unsupported)
 
+from trytond.modules.ecom_connector.adapters.signing import b64_hmac_sha256
+
 from tests.fake_platforms import start_fake
 
 UTC = datetime.timezone.utc
@@ -836,3 +838,135 @@ class ShopifyTestCase(WebhookContract, AdapterContract, unittest.TestCase):
         event, = self.adapter.parse_webhook({'X-Shopify-Topic':
                 'orders/edited', 'X-Shopify-Webhook-Id': 'w1'}, body)
         self.assertEqual(event.platform_order_id, '5678001')
+
+
+class WooCommerceTestCase(WebhookContract, AdapterContract, unittest.TestCase):
+    platform = 'woocommerce'
+    bad_signature_says = 'woocommerce_rest_cannot_view'   # the keys
+    status_cases = [
+        ('pending', {}, OrderStatus.AWAITING_PAYMENT),
+        ('checkout-draft', {}, OrderStatus.AWAITING_PAYMENT),
+        ('processing', {}, OrderStatus.PAID),
+        ('on-hold', {}, OrderStatus.HOLD),
+        ('completed', {}, OrderStatus.COMPLETED),
+        ('cancelled', {}, OrderStatus.CANCELLED),
+        ('failed', {}, OrderStatus.CANCELLED),
+        ('refunded', {}, OrderStatus.REFUNDED),
+        ]
+
+    def order_id(self, n):
+        return str(7000 + n)
+
+    def bad_credentials(self):
+        return {'consumer_secret': 'cs_wrong'}
+
+    def stock_updates(self):
+        return [InventoryUpdate('95', '93', 5), InventoryUpdate('96', '93', 0),
+            InventoryUpdate('101', '100', 12)]
+
+    def malformed(self, good):
+        def variant(**changes):
+            return {**good, **changes}
+        item = good['line_items'][0]
+        return [
+            ('no id', variant(id=None), 'order.id: missing'),
+            ('plugin status', variant(status='shipped'), "'shipped'"),
+            ('no lines', variant(line_items=[]), 'line_items: empty'),
+            ('bad total', variant(total='12.3.4'), 'total'),
+            ('list as amount', variant(line_items=[
+                            {**item, 'subtotal': [1]}]), 'subtotal'),
+            ('negative quantity', variant(line_items=[
+                            {**item, 'quantity': -1}]), 'absurd quantity'),
+            ('bad date', variant(date_modified_gmt='yesterday'),
+                'date_modified_gmt'),
+            ('no currency', variant(currency=''), 'currency: missing'),
+            ]
+
+    def test_dates_sent_in_gmt_with_exclusive_bounds(self):
+        self.pull(self.t0, self.t0 + self.window)
+        params = self.fake.calls[0][1]
+        self.assertEqual(params['dates_are_gmt'], 'true')
+        self.assertEqual(params['modified_after'],
+            (self.t0 - datetime.timedelta(seconds=1)).strftime(
+                '%Y-%m-%dT%H:%M:%S'))
+        self.assertEqual(params['modified_before'],
+            (self.t0 + self.window).strftime('%Y-%m-%dT%H:%M:%S'))
+
+    def test_parse_lines_refunds_address(self):
+        payload = self.add(self.order_id(1), 1, lines=[dict(sku_id=95,
+                    product_id=93, sku_code='ERP-SKU-001',
+                    title='T-Shirt - Black', quantity=3, price='10.00')])
+        payload['line_items'][0].update(subtotal='10.00', total='9.00')
+        payload['refunds'] = [{'id': 730, 'reason': 'damaged',
+                'total': '-3.00'}]
+        order = self.adapter.parse_order(payload)
+        line, = order.lines
+        self.assertEqual((line.sku_id, line.product_id, line.unit_price,
+                line.discount), ('95', '93', Decimal('3.3333'),
+                Decimal('0.9999')))
+        self.assertEqual(line.quantity * line.unit_price - line.discount,
+            Decimal('9.00'))
+        refund, = order.refunds
+        self.assertEqual((refund.platform_refund_id, refund.amount),
+            ('730', Decimal('3.00')))
+        self.assertEqual((order.address.name, order.address.street,
+                order.address.country), ('Jane Doe', 'Main St 1', 'DE'))
+
+    def test_simple_product_stock(self):
+        results = self.adapter.update_inventory([InventoryUpdate(None, '94',
+                    3)])
+        self.assertTrue(results[0].ok)
+        self.assertEqual(self.fake.stock, [{'product_id': '94',
+                    'sku_id': None, 'quantity': 3}])
+
+    def test_tracking_completes_order(self):
+        order_id = self.order_id(1)
+        self.add(order_id, 1)
+        self.adapter.push_tracking(order_id, [Parcel('DHL', 'JD0001'),
+                Parcel('DHL', 'JD0002')])
+        self.assertEqual([t['tracking_number'] for t in self.fake.tracking],
+            ['JD0001', 'JD0002'])
+        self.assertEqual(self.fake.entries[order_id].payload['status'],
+            'completed')
+        self.assertTrue(all(note['customer_note']
+                for note in self.fake.notes[order_id]))
+
+    def test_delist_relist(self):
+        self.adapter.delist(['93'])
+        self.adapter.relist(['93'])
+        self.assertEqual(self.fake.listing, [
+                {'product_id': '93', 'listed': False},
+                {'product_id': '93', 'listed': True}])
+
+    def test_list_order_ids_by_creation(self):
+        for n in range(3):
+            self.fake.add_order(self.order_id(n),
+                created=self.t0 + n * MINUTE, modified=self.t0 + 90 * MINUTE)
+        self.assertEqual(self.adapter.list_order_ids(self.t0,
+                self.t0 + 2 * MINUTE), [self.order_id(0), self.order_id(1)])
+
+    def test_ping_accepted_without_event(self):
+        headers, body = self.fake.ping_request()
+        self.assertTrue(self.adapter.verify_webhook(headers, body))
+        self.assertEqual(self.adapter.parse_webhook(headers, body), [])
+
+    def test_webhook_payload_and_deleted(self):
+        order_id = self.order_id(1)
+        self.add(order_id, 1)
+        headers, body = self.fake.webhook_request(order_id)
+        event, = self.adapter.parse_webhook(headers, body)
+        self.assertEqual(self.adapter.parse_order(event.payload)
+            .platform_order_id, order_id)
+        headers, body = self.fake.webhook_request(order_id,
+            topic='order.deleted')
+        self.assertTrue(self.adapter.verify_webhook(headers, body))
+        event, = self.adapter.parse_webhook(headers, body)
+        self.assertIsNone(event.payload)
+
+    def test_webhook_secret_html_decoded(self):
+        "WooCommerce signs with the secret HTML-decoded: &amp; is &"
+        body = b'{"id":727,"status":"processing"}'
+        headers = {'X-WC-Webhook-Signature': b64_hmac_sha256('a&b', body),
+            'X-WC-Webhook-Topic': 'order.updated'}
+        adapter = self.make_adapter(webhook_secret='a&amp;b')
+        self.assertTrue(adapter.verify_webhook(headers, body))

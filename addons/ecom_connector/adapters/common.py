@@ -304,6 +304,18 @@ def write_results(updates, write):
     return [InventoryResult(u.sku_id, u.product_id, True) for u in updates]
 
 
+# Our carrier code -> the carrier's name as Shopify's tracking list and
+# WooCommerce's tracking providers spell it (case-sensitive: a known name
+# gives the tracking link) [VERIFY]
+CARRIER_NAMES = {
+    'SF': 'SF Express', 'ZTO': 'ZTO Express', 'YTO': 'YTO Express',
+    'STO': 'STO Express', 'YUNDA': 'Yunda Express', 'EMS': 'China EMS',
+    'POST': 'China Post', 'JD': 'JD Logistics', 'DHL': 'DHL Express',
+    'UPS': 'UPS', 'FEDEX': 'FedEx', 'USPS': 'USPS', 'DPD': 'DPD',
+    'GLS': 'GLS',
+    }
+
+
 def map_carrier(platform, carriers, overrides, carrier):
     "Our carrier code in the platform's terms, the channel's mapping first"
     mapping = {**carriers, **(overrides or {})}

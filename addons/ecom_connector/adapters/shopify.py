@@ -27,8 +27,8 @@ from .base import (
     OrderStatus, Page, PayloadError, PermanentError, Refund, ThrottleError,
     TransientError, WebhookEvent)
 from .common import (
-    HttpMixin, chunks, identifier, map_carrier, money, parse_iso, quantity,
-    require, text)
+    CARRIER_NAMES, HttpMixin, chunks, identifier, map_carrier, money,
+    parse_iso, quantity, require, text)
 from .signing import verify_b64_hmac_sha256
 
 API_VERSION = '2026-10'
@@ -106,15 +106,6 @@ FULFILMENT_STATUS = {
     }
 UNPAID = {'PENDING', 'PARTIALLY_PAID', 'EXPIRED'}
 PAID = {'PAID', 'AUTHORIZED', 'PARTIALLY_REFUNDED'}
-# Our carrier code -> Shopify tracking company (its list is
-# case-sensitive; a known name gives the tracking URL) [VERIFY]
-CARRIERS = {
-    'SF': 'SF Express', 'ZTO': 'ZTO Express', 'YTO': 'YTO Express',
-    'STO': 'STO Express', 'YUNDA': 'Yunda Express', 'EMS': 'China EMS',
-    'POST': 'China Post', 'JD': 'JD Logistics', 'DHL': 'DHL Express',
-    'UPS': 'UPS', 'FEDEX': 'FedEx', 'USPS': 'USPS', 'DPD': 'DPD',
-    'GLS': 'GLS',
-    }
 
 
 def gid(kind, number):
@@ -355,7 +346,7 @@ class ShopifyAdapter(HttpMixin, Adapter):
 
     # -- fulfilment ---------------------------------------------------------
     def carrier_code(self, carrier):
-        return map_carrier(self.platform, CARRIERS,
+        return map_carrier(self.platform, CARRIER_NAMES,
             self.credentials.get('carriers'), carrier)
 
     def push_tracking(self, platform_order_id, parcels):
