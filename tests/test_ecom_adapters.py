@@ -184,6 +184,14 @@ class AdapterContract:
 
     bad_signature_says = 'signature'
 
+    def test_missing_credential_is_auth_error(self):
+        name, = self.bad_credentials()
+        adapter = self.make_adapter()
+        del adapter.credentials[name]
+        with self.assertRaises(AuthError) as context:
+            adapter.list_orders(self.t0, self.t0 + self.window)
+        self.assertIn(name, str(context.exception))
+
     def test_expired_token_is_auth_error(self):
         self.fake.expire_token()
         with self.assertRaises(AuthError):
@@ -225,6 +233,19 @@ class AdapterContract:
     def test_unknown_carrier_refused(self):
         with self.assertRaises(PermanentError):
             self.adapter.carrier_code('NO-SUCH-CARRIER')
+
+
+class ClockContract:
+    "Platforms that sign a timestamp refuse one more than 10 min off"
+
+    def test_clock_skew_refused(self):
+        adapter = self.make_adapter()
+        adapter._now = lambda: datetime.datetime.now(UTC) - 11 * MINUTE
+        with self.assertRaises(PermanentError) as context:
+            adapter.list_orders(self.t0, self.t0 + self.window)
+        self.assertIn('imestamp', str(context.exception))
+        adapter._now = lambda: datetime.datetime.now(UTC) - 9 * MINUTE
+        adapter.list_orders(self.t0, self.t0 + self.window)
 
 
 class WebhookReceiver:
@@ -296,7 +317,7 @@ class WebhookContract:
         self.assertFalse(self.adapter.verify_webhook(headers, body))
 
 
-class TaobaoTestCase(AdapterContract, unittest.TestCase):
+class TaobaoTestCase(ClockContract, AdapterContract, unittest.TestCase):
     platform = 'taobao'
     status_cases = [
         ('WAIT_BUYER_PAY', {}, OrderStatus.AWAITING_PAYMENT),
@@ -440,7 +461,7 @@ class TaobaoTestCase(AdapterContract, unittest.TestCase):
             self.order_id(1))
 
 
-class PinduoduoTestCase(AdapterContract, unittest.TestCase):
+class PinduoduoTestCase(ClockContract, AdapterContract, unittest.TestCase):
     platform = 'pinduoduo'
     throttle_seconds = 1    # PDD gives no wait: the adapter's suggestion
     status_cases = [
@@ -535,7 +556,7 @@ class PinduoduoTestCase(AdapterContract, unittest.TestCase):
             [False, True])
 
 
-class JdTestCase(AdapterContract, unittest.TestCase):
+class JdTestCase(ClockContract, AdapterContract, unittest.TestCase):
     platform = 'jd'
     throttle_seconds = 1    # JD says no wait: the adapter's suggestion
     status_cases = [
@@ -604,7 +625,8 @@ class JdTestCase(AdapterContract, unittest.TestCase):
         self.adapter.push_tracking(order_id, [Parcel('467', 'SF1'),
                 Parcel('1499', 'ZT2')])
         self.assertEqual([(t['carrier'], t['tracking_number'])
-                for t in self.fake.tracking], [('467', 'SF1'), ('1499', 'ZT2')])
+                for t in self.fake.tracking],
+            [('467', 'SF1'), ('1499', 'ZT2')])
 
     def test_list_order_ids_by_creation(self):
         for n in range(3):
@@ -614,7 +636,8 @@ class JdTestCase(AdapterContract, unittest.TestCase):
                 self.t0 + 2 * MINUTE), [self.order_id(0), self.order_id(1)])
 
 
-class DouyinTestCase(WebhookContract, AdapterContract, unittest.TestCase):
+class DouyinTestCase(WebhookContract, ClockContract, AdapterContract,
+        unittest.TestCase):
     platform = 'douyin'
     throttle_seconds = 1    # Douyin says no wait: the adapter's suggestion
     bad_signature_says = '签名'
@@ -713,7 +736,8 @@ class DouyinTestCase(WebhookContract, AdapterContract, unittest.TestCase):
             self.adapter.parse_webhook({}, b'\xff\xfe not json')
 
 
-class ShopifyTestCase(WebhookContract, AdapterContract, unittest.TestCase):
+class ShopifyTestCase(WebhookContract, AdapterContract,
+        unittest.TestCase):
     platform = 'shopify'
     bad_signature_says = 'access refused'   # no request signing: the token
     status_cases = [
@@ -840,7 +864,8 @@ class ShopifyTestCase(WebhookContract, AdapterContract, unittest.TestCase):
         self.assertEqual(event.platform_order_id, '5678001')
 
 
-class WooCommerceTestCase(WebhookContract, AdapterContract, unittest.TestCase):
+class WooCommerceTestCase(WebhookContract, AdapterContract,
+        unittest.TestCase):
     platform = 'woocommerce'
     bad_signature_says = 'woocommerce_rest_cannot_view'   # the keys
     status_cases = [

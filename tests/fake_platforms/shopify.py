@@ -212,7 +212,8 @@ class ShopifyFake(FakePlatform):
         with self.lock:
             for quantity in data['quantities']:
                 self.stock.append({
-                        'sku_id': quantity['inventoryItemId'].rsplit('/', 1)[1],
+                        'sku_id': quantity['inventoryItemId'].rsplit(
+                            '/', 1)[1],
                         'inventory_item_id': quantity['inventoryItemId'],
                         'location_id': quantity['locationId'],
                         'quantity': quantity['quantity'],

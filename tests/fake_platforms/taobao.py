@@ -33,7 +33,8 @@ class TaobaoFake(FakePlatform):
                 'sku_id': line['sku_id'], 'outer_sku_id': line['sku_code'],
                 'title': line['title'], 'price': line['price'],
                 'num': line['quantity'], 'total_fee': f'{amount:.2f}',
-                'payment': f'{amount:.2f}', 'divide_order_fee': f'{amount:.2f}',
+                'payment': f'{amount:.2f}',
+                'divide_order_fee': f'{amount:.2f}',
                 'status': status or 'WAIT_SELLER_SEND_GOODS',
                 'refund_status': 'NO_REFUND'})
         return {

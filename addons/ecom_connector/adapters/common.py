@@ -10,8 +10,8 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from .base import (
-    SHANGHAI, UTC, InventoryResult, Page, PayloadError, PermanentError,
-    ThrottleError, TransientError)
+    SHANGHAI, UTC, AuthError, InventoryResult, Page, PayloadError,
+    PermanentError, ThrottleError, TransientError)
 
 # Amounts and quantities beyond these are not orders but corrupt payloads.
 MAX_AMOUNT = Decimal('1e9')
@@ -28,6 +28,13 @@ class HttpMixin:
             self.session = httpx.Client(timeout=self.timeout)
             self._own_session = True
         return self.session
+
+    def credential(self, name):
+        "A credential of the channel; without it nothing can be signed"
+        value = self.credentials.get(name)
+        if value in (None, ''):
+            raise AuthError(f"{self.platform}: the channel has no {name}")
+        return value
 
     def close(self):
         "Close the HTTP client this adapter opened (not one it was given)"

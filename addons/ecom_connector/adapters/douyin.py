@@ -73,15 +73,15 @@ class DouyinAdapter(HttpMixin, Adapter):
         sign_method = credentials.get('sign_method') or 'hmac-sha256'
         query = {
             'method': method,
-            'app_key': credentials['app_key'],
+            'app_key': self.credential('app_key'),
             'access_token': credentials.get('access_token') or '',
             'param_json': param_json,
             'timestamp': timestamp,
             'v': '2',
             'sign_method': sign_method,
-            'sign': douyin_sign(credentials['app_key'],
-                credentials['app_secret'], method, param_json, timestamp,
-                '2', sign_method),
+            'sign': douyin_sign(self.credential('app_key'),
+                self.credential('app_secret'), method, param_json,
+                timestamp, '2', sign_method),
             }
         url = (self.base_url or GATEWAY).rstrip('/') + '/' + method.replace(
             '.', '/')
@@ -284,10 +284,10 @@ class DouyinAdapter(HttpMixin, Adapter):
     def verify_webhook(self, headers, body):
         "event-sign = md5(app_key + raw body + app_secret), from our app"
         headers = {k.lower(): v for k, v in headers.items()}
-        app_key = self.credentials['app_key']
+        app_key = self.credential('app_key')
         if headers.get('app-id') not in (None, app_key):
             return False
-        expected = douyin_push_sign(app_key, self.credentials['app_secret'],
+        expected = douyin_push_sign(app_key, self.credential('app_secret'),
             body)
         return hmac.compare_digest(expected,
             (headers.get('event-sign') or '').lower())

@@ -64,13 +64,13 @@ class JdAdapter(HttpMixin, Adapter):
         params = {
             'method': method,
             'access_token': self.credentials.get('access_token'),
-            'app_key': self.credentials['app_key'],
+            'app_key': self.credential('app_key'),
             'timestamp': shanghai_text(self.now()) + '.000+0800',
             'v': '2.0',
             '360buy_param_json': canonical_json(business or {}),
             }
         params = {k: v for k, v in params.items() if v not in (None, '')}
-        params['sign'] = jd_sign(params, self.credentials['app_secret'])
+        params['sign'] = jd_sign(params, self.credential('app_secret'))
         response = self.send('POST', self.base_url or GATEWAY, data=params)
         body = self.response_json(response)
         if 'error_response' in body:
@@ -82,8 +82,9 @@ class JdAdapter(HttpMixin, Adapter):
 
     def error(self, method, error):
         code = error.get('code')
-        description = f"{error.get('zh_desc') or ''} {error.get('en_desc') or ''}"
-        says = f"jd {method}: {code} {description.strip()}"
+        description = ' '.join(filter(None, [error.get('zh_desc'),
+                    error.get('en_desc')]))
+        says = f"jd {method}: {code} {description}"
         lowered = description.lower()
         if any(word in lowered for word in THROTTLE_WORDS):
             return ThrottleError(says, code=code,
@@ -246,8 +247,10 @@ class JdAdapter(HttpMixin, Adapter):
         try:
             self.business(method, self.call(method, {
                         'orderId': platform_order_id,
-                        'logiCoprId': '|'.join(p.carrier_code for p in parcels),
-                        'logiNo': '|'.join(p.tracking_number for p in parcels),
+                        'logiCoprId': '|'.join(
+                            p.carrier_code for p in parcels),
+                        'logiNo': '|'.join(
+                            p.tracking_number for p in parcels),
                         }), 'sopjosshipment_result')
         except PermanentError as exception:
             if not any(word in str(exception) for word in DONE_WORDS):

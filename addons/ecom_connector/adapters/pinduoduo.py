@@ -54,7 +54,7 @@ class PinduoduoAdapter(HttpMixin, Adapter):
         "Sign and send one call; the content of its `*_response`"
         request = {
             'type': api,
-            'client_id': self.credentials['client_id'],
+            'client_id': self.credential('client_id'),
             'access_token': self.credentials.get('access_token'),
             'timestamp': str(epoch(self.now())),
             'data_type': 'JSON',
@@ -63,7 +63,7 @@ class PinduoduoAdapter(HttpMixin, Adapter):
         request.update({key: serialise(value)
                 for key, value in (params or {}).items()})
         request = {k: v for k, v in request.items() if v not in (None, '')}
-        request['sign'] = pdd_sign(request, self.credentials['client_secret'])
+        request['sign'] = pdd_sign(request, self.credential('client_secret'))
         response = self.send('POST', self.base_url or GATEWAY, data=request)
         body = self.response_json(response)
         if 'error_response' in body:

@@ -132,7 +132,7 @@ class ShopifyAdapter(HttpMixin, Adapter):
     @property
     def endpoint(self):
         version = self.credentials.get('api_version') or API_VERSION
-        root = self.base_url or f"https://{self.credentials['shop']}"
+        root = self.base_url or f"https://{self.credential('shop')}"
         return f"{root.rstrip('/')}/admin/api/{version}/graphql.json"
 
     def graphql(self, query, variables=None):
@@ -140,7 +140,7 @@ class ShopifyAdapter(HttpMixin, Adapter):
         response = self.send('POST', self.endpoint,
             json={'query': query, 'variables': variables or {}},
             headers={
-                'X-Shopify-Access-Token': self.credentials['access_token']})
+                'X-Shopify-Access-Token': self.credential('access_token')})
         if response.status_code in {401, 403}:
             raise AuthError(f"shopify: access refused (HTTP "
                 f"{response.status_code}): {response.text[:200]}",
@@ -303,7 +303,7 @@ class ShopifyAdapter(HttpMixin, Adapter):
 
         sku_id is the variant id (as the orders give it).
         """
-        location = self.credentials['location_id']
+        location = self.credential('location_id')
         items = self.inventory_items([u.sku_id for u in updates])
         results = {}
         known = []

@@ -76,7 +76,7 @@ class TaobaoAdapter(HttpMixin, Adapter):
         credentials = self.credentials
         system = {
             'method': method,
-            'app_key': credentials['app_key'],
+            'app_key': self.credential('app_key'),
             'session': credentials.get('session'),
             'timestamp': shanghai_text(self.now()),
             'format': 'json',
@@ -89,7 +89,7 @@ class TaobaoAdapter(HttpMixin, Adapter):
         application = {k: v for k, v in application.items()
             if v not in (None, '')}
         system['sign'] = top_sign({**system, **application},
-            credentials['app_secret'], system['sign_method'])
+            self.credential('app_secret'), system['sign_method'])
         response = self.send('POST', self.base_url or GATEWAY,
             params=system, data=application)
         body = self.response_json(response)

@@ -57,8 +57,8 @@ class WooCommerceAdapter(HttpMixin, Adapter):
         "One REST call under /wp-json/wc/v3; (JSON, headers)"
         url = f"{self.base_url.rstrip('/')}/wp-json/wc/v3{route}"
         response = self.send(method, url, params=params, json=body,
-            auth=(self.credentials['consumer_key'],
-                self.credentials['consumer_secret']))
+            auth=(self.credential('consumer_key'),
+                self.credential('consumer_secret')))
         if response.status_code >= 400:
             try:
                 error = response.json()
