@@ -335,19 +335,19 @@ class TaobaoTestCase(ClockContract, AdapterContract, unittest.TestCase):
         ]
 
     def malformed(self, good):
-        def variant(**changes):
-            return {**good, **changes}
         line = good['orders']['order'][0]
         return [
-            ('no tid', variant(tid=None, tid_str=None), 'trade.tid: missing'),
-            ('no lines', variant(orders={'order': []}), 'orders.order: empty'),
-            ('bad time', variant(modified='yesterday'), 'modified'),
-            ('bad amount', variant(payment='12,50'), 'payment'),
-            ('absurd quantity', variant(orders={'order': [
+            ('no tid', dict(good, tid=None, tid_str=None),
+                'trade.tid: missing'),
+            ('no lines', dict(good, orders={'order': []}),
+                'orders.order: empty'),
+            ('bad time', dict(good, modified='yesterday'), 'modified'),
+            ('bad amount', dict(good, payment='12,50'), 'payment'),
+            ('absurd quantity', dict(good, orders={'order': [
                             {**line, 'num': -3}]}), 'absurd quantity'),
-            ('wrong type', variant(orders={'order': [
+            ('wrong type', dict(good, orders={'order': [
                             {**line, 'price': ['109']}]}), 'price'),
-            ('unknown status', variant(status='NEW_STATUS'), 'NEW_STATUS'),
+            ('unknown status', dict(good, status='NEW_STATUS'), 'NEW_STATUS'),
             ]
 
     def test_pages_read_backwards(self):
@@ -482,22 +482,20 @@ class PinduoduoTestCase(ClockContract, AdapterContract, unittest.TestCase):
         return {'client_secret': 'not-the-secret'}
 
     def malformed(self, good):
-        def variant(**changes):
-            return {**good, **changes}
         item = good['item_list'][0]
         return [
-            ('no order_sn', variant(order_sn=None), 'order_sn: missing'),
-            ('status as text', variant(order_status='1'), 'order_status'),
-            ('unknown status', variant(order_status=9), 'order_status 9'),
-            ('no items', variant(item_list=[]), 'item_list: empty'),
-            ('items not a list', variant(item_list={'a': 1}),
+            ('no order_sn', dict(good, order_sn=None), 'order_sn: missing'),
+            ('status as text', dict(good, order_status='1'), 'order_status'),
+            ('unknown status', dict(good, order_status=9), 'order_status 9'),
+            ('no items', dict(good, item_list=[]), 'item_list: empty'),
+            ('items not a list', dict(good, item_list={'a': 1}),
                 'expected a list'),
-            ('bad price', variant(item_list=[{**item, 'goods_price': 'x'}]),
+            ('bad price', dict(good, item_list=[{**item, 'goods_price': 'x'}]),
                 'goods_price'),
-            ('absurd amount', variant(pay_amount=1e12), 'absurd amount'),
-            ('fractional count', variant(item_list=[
+            ('absurd amount', dict(good, pay_amount=1e12), 'absurd amount'),
+            ('fractional count', dict(good, item_list=[
                             {**item, 'goods_count': 1.5}]), 'goods_count'),
-            ('bad time', variant(updated_at='2024-13-01 00:00:00'),
+            ('bad time', dict(good, updated_at='2024-13-01 00:00:00'),
                 'updated_at'),
             ]
 
@@ -574,18 +572,18 @@ class JdTestCase(ClockContract, AdapterContract, unittest.TestCase):
         return str(310000000000 + n)
 
     def malformed(self, good):
-        def variant(**changes):
-            return {**good, **changes}
         item = good['itemInfoList'][0]
         return [
-            ('no id', variant(orderId=''), 'orderId: missing'),
-            ('unknown state', variant(orderState='NEW'), "'NEW'"),
-            ('no items', variant(itemInfoList=None), 'itemInfoList: missing'),
-            ('bad quantity', variant(itemInfoList=[
+            ('no id', dict(good, orderId=''), 'orderId: missing'),
+            ('unknown state', dict(good, orderState='NEW'), "'NEW'"),
+            ('no items', dict(good, itemInfoList=None),
+                'itemInfoList: missing'),
+            ('bad quantity', dict(good, itemInfoList=[
                             {**item, 'itemTotal': 'two'}]), 'itemTotal'),
-            ('bad price', variant(itemInfoList=[
+            ('bad price', dict(good, itemInfoList=[
                             {**item, 'jdPrice': {'v': 1}}]), 'jdPrice'),
-            ('bad time', variant(orderStartTime=20240501), 'orderStartTime'),
+            ('bad time', dict(good, orderStartTime=20240501),
+                'orderStartTime'),
             ]
 
     def test_param_json_and_timestamp(self):
@@ -658,20 +656,18 @@ class DouyinTestCase(WebhookContract, ClockContract, AdapterContract,
         return str(6920000000000000001 + n)
 
     def malformed(self, good):
-        def variant(**changes):
-            return {**good, **changes}
         sku = good['sku_order_list'][0]
         return [
-            ('no id', variant(order_id=None), 'order_id: missing'),
-            ('unknown status', variant(order_status=77), 'order_status 77'),
-            ('yuan instead of fen', variant(pay_amount='49.90'),
+            ('no id', dict(good, order_id=None), 'order_id: missing'),
+            ('unknown status', dict(good, order_status=77), 'order_status 77'),
+            ('yuan instead of fen', dict(good, pay_amount='49.90'),
                 'integer fen'),
-            ('bad epoch', variant(update_time='2024-05-01'), 'update_time'),
-            ('no sku lines', variant(sku_order_list=[]),
+            ('bad epoch', dict(good, update_time='2024-05-01'), 'update_time'),
+            ('no sku lines', dict(good, sku_order_list=[]),
                 'sku_order_list: empty'),
-            ('zero quantity', variant(sku_order_list=[
+            ('zero quantity', dict(good, sku_order_list=[
                             {**sku, 'item_num': 0}]), 'absurd quantity'),
-            ('float price', variant(sku_order_list=[
+            ('float price', dict(good, sku_order_list=[
                             {**sku, 'goods_price': 59.9}]), 'goods_price'),
             ]
 
@@ -765,19 +761,17 @@ class ShopifyTestCase(WebhookContract, AdapterContract,
         return {'access_token': 'shpat_wrong'}
 
     def malformed(self, good):
-        def variant(**changes):
-            return {**good, **changes}
         item = good['lineItems']['nodes'][0]
         return [
-            ('no id', variant(id=None), 'order.id: missing'),
-            ('unknown status', variant(displayFulfillmentStatus='LOST'),
+            ('no id', dict(good, id=None), 'order.id: missing'),
+            ('unknown status', dict(good, displayFulfillmentStatus='LOST'),
                 'unknown status'),
-            ('no lines', variant(lineItems={'nodes': []}), 'lineItems'),
-            ('money not a MoneyBag', variant(currentTotalPriceSet='59.00'),
+            ('no lines', dict(good, lineItems={'nodes': []}), 'lineItems'),
+            ('money not a MoneyBag', dict(good, currentTotalPriceSet='59.00'),
                 'currentTotalPriceSet'),
-            ('bad quantity', variant(lineItems={'nodes': [
+            ('bad quantity', dict(good, lineItems={'nodes': [
                             {**item, 'quantity': 'many'}]}), 'quantity'),
-            ('bad time', variant(updatedAt='01/05/2024'), 'updatedAt'),
+            ('bad time', dict(good, updatedAt='01/05/2024'), 'updatedAt'),
             ]
 
     def test_parse_money_refunds_address(self):
@@ -890,21 +884,19 @@ class WooCommerceTestCase(WebhookContract, AdapterContract,
             InventoryUpdate('101', '100', 12)]
 
     def malformed(self, good):
-        def variant(**changes):
-            return {**good, **changes}
         item = good['line_items'][0]
         return [
-            ('no id', variant(id=None), 'order.id: missing'),
-            ('plugin status', variant(status='shipped'), "'shipped'"),
-            ('no lines', variant(line_items=[]), 'line_items: empty'),
-            ('bad total', variant(total='12.3.4'), 'total'),
-            ('list as amount', variant(line_items=[
+            ('no id', dict(good, id=None), 'order.id: missing'),
+            ('plugin status', dict(good, status='shipped'), "'shipped'"),
+            ('no lines', dict(good, line_items=[]), 'line_items: empty'),
+            ('bad total', dict(good, total='12.3.4'), 'total'),
+            ('list as amount', dict(good, line_items=[
                             {**item, 'subtotal': [1]}]), 'subtotal'),
-            ('negative quantity', variant(line_items=[
+            ('negative quantity', dict(good, line_items=[
                             {**item, 'quantity': -1}]), 'absurd quantity'),
-            ('bad date', variant(date_modified_gmt='yesterday'),
+            ('bad date', dict(good, date_modified_gmt='yesterday'),
                 'date_modified_gmt'),
-            ('no currency', variant(currency=''), 'currency: missing'),
+            ('no currency', dict(good, currency=''), 'currency: missing'),
             ]
 
     def test_dates_sent_in_gmt_with_exclusive_bounds(self):

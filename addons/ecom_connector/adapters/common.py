@@ -5,6 +5,7 @@ Payload reading raises PayloadError with the order id and the path of the
 field at fault, so that an exception order says what to fix.
 """
 import datetime
+import json
 import math
 import re
 from decimal import Decimal, InvalidOperation
@@ -35,6 +36,12 @@ class HttpMixin:
         if value in (None, ''):
             raise AuthError(f"{self.platform}: the channel has no {name}")
         return value
+
+    def check_window(self, start, end):
+        "The caller splits spans: a longer window is a bug, not a call"
+        if end - start > self.max_window:
+            raise PermanentError(f"{self.platform}: window {start} - {end}"
+                f" is longer than {self.max_window}")
 
     def close(self):
         "Close the HTTP client this adapter opened (not one it was given)"
@@ -254,6 +261,17 @@ def readable(value):
     return value
 
 
+def load_json(body, where, kind):
+    "A pushed body as JSON of the kind expected (dict or list)"
+    try:
+        data = json.loads(body.decode('utf-8'))
+    except (UnicodeDecodeError, ValueError) as exception:
+        raise PayloadError(f"{where}: not JSON: {exception}")
+    if not isinstance(data, kind):
+        raise PayloadError(f"{where}: expected a JSON {kind.__name__}")
+    return data
+
+
 # -- paging -----------------------------------------------------------------
 def page_backwards(fetch, page_token, page_size, first=1):
     """One page of a list sorted newest first, read from the last page
@@ -276,6 +294,17 @@ def page_backwards(fetch, page_token, page_size, first=1):
         page_no = page_token
         payloads, total = fetch(page_no)
     return Page(payloads, page_no - 1 if page_no > first else None, total)
+
+
+def all_pages(fetch, page_size, first=1):
+    "Every payload of a list read as page_backwards reads it"
+    payloads, token = [], None
+    while True:
+        page = page_backwards(fetch, token, page_size, first)
+        payloads.extend(page.payloads)
+        token = page.next_token
+        if token is None:
+            return payloads
 
 
 def chunks(items, size):

@@ -21,9 +21,9 @@ from .base import (
     Adapter, Address, AuthError, Order, OrderLine, OrderStatus, PayloadError,
     PermanentError, Refund, ThrottleError, TransientError, WebhookEvent)
 from .common import (
-    HttpMixin, epoch, identifier, inclusive_bounds, map_carrier, money,
-    page_backwards, parse_epoch, quantity, require, require_list,
-    shanghai_text, text, write_results)
+    HttpMixin, all_pages, epoch, identifier, inclusive_bounds, load_json,
+    map_carrier, money, page_backwards, parse_epoch, quantity, require,
+    require_list, shanghai_text, text, write_results)
 from .signing import douyin_param_json, douyin_push_sign, douyin_sign
 
 GATEWAY = 'https://openapi-fxg.jinritemai.com'
@@ -128,9 +128,7 @@ class DouyinAdapter(HttpMixin, Adapter):
         return fetch
 
     def list_orders(self, start, end, page_token=None):
-        if end - start > self.max_window:
-            raise PermanentError(f"douyin: window {start} - {end} is longer"
-                f" than {self.max_window}")
+        self.check_window(start, end)
         return page_backwards(self._search(start, end, 'update_time',
                 self.page_size), page_token, self.page_size, first=0)
 
@@ -141,13 +139,8 @@ class DouyinAdapter(HttpMixin, Adapter):
 
     def list_order_ids(self, start, end):
         fetch = self._search(start, end, 'create_time', 100)
-        ids, token = set(), None
-        while True:
-            page = page_backwards(fetch, token, 100, first=0)
-            ids.update(str(o['order_id']) for o in page.payloads)
-            token = page.next_token
-            if token is None:
-                return sorted(ids)
+        return sorted({str(o['order_id'])
+                for o in all_pages(fetch, 100, first=0)})
 
     def parse_order(self, payload):
         order_id = identifier(require(payload, 'order_id', 'order'),
@@ -294,12 +287,7 @@ class DouyinAdapter(HttpMixin, Adapter):
 
     def parse_webhook(self, headers, body):
         "One event per message that names a shop order (data.p_id)"
-        try:
-            messages = json.loads(body.decode('utf-8'))
-        except (UnicodeDecodeError, ValueError) as exception:
-            raise PayloadError(f"douyin push: not JSON: {exception}")
-        if not isinstance(messages, list):
-            raise PayloadError("douyin push: expected a list of messages")
+        messages = load_json(body, 'douyin push', list)
         events = []
         for index, message in enumerate(messages):
             where = f"douyin push [{index}]"

@@ -16,9 +16,9 @@ from .base import (
     Adapter, Address, AuthError, Order, OrderLine, OrderStatus, PayloadError,
     PermanentError, Refund, ThrottleError, TransientError, split_windows)
 from .common import (
-    HttpMixin, identifier, inclusive_bounds, map_carrier, money,
-    page_backwards, parse_shanghai, quantity, readable, require,
-    require_list, shanghai_text, text, write_results)
+    HttpMixin, all_pages, identifier, inclusive_bounds, map_carrier, money,
+    page_backwards, parse_shanghai, quantity, readable, require, require_list,
+    shanghai_text, text, write_results)
 from .signing import canonical_json, jd_sign
 
 GATEWAY = 'https://api.jd.com/routerjson'
@@ -126,9 +126,7 @@ class JdAdapter(HttpMixin, Adapter):
         return fetch
 
     def list_orders(self, start, end, page_token=None):
-        if end - start > self.max_window:
-            raise PermanentError(f"jd: window {start} - {end} is longer "
-                f"than {self.max_window}")
+        self.check_window(start, end)
         # dateType 1: by modified time [VERIFY]
         return page_backwards(self._search(start, end, 1, self.page_size),
             page_token, self.page_size)
@@ -145,13 +143,8 @@ class JdAdapter(HttpMixin, Adapter):
         for window_start, window_end in split_windows(start, end,
                 self.longest_window):
             fetch = self._search(window_start, window_end, 0, self.page_size)
-            token = None
-            while True:
-                page = page_backwards(fetch, token, self.page_size)
-                ids.update(str(o['orderId']) for o in page.payloads)
-                token = page.next_token
-                if token is None:
-                    break
+            ids.update(str(o['orderId'])
+                for o in all_pages(fetch, self.page_size))
         return sorted(ids)
 
     def parse_order(self, payload):

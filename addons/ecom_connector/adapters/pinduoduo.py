@@ -18,8 +18,8 @@ from .base import (
     Adapter, Address, AuthError, Order, OrderLine, OrderStatus, PayloadError,
     PermanentError, Refund, ThrottleError, TransientError, split_windows)
 from .common import (
-    HttpMixin, epoch, identifier, inclusive_bounds, map_carrier, money,
-    page_backwards, parse_shanghai, quantity, readable, require,
+    HttpMixin, all_pages, epoch, identifier, inclusive_bounds, map_carrier,
+    money, page_backwards, parse_shanghai, quantity, readable, require,
     require_list, serialise, text, write_results)
 from .signing import pdd_sign
 
@@ -94,9 +94,7 @@ class PinduoduoAdapter(HttpMixin, Adapter):
 
     # -- orders -------------------------------------------------------------
     def list_orders(self, start, end, page_token=None):
-        if end - start > self.max_window:
-            raise PermanentError(f"pinduoduo: window {start} - {end} is "
-                f"longer than {self.max_window}")
+        self.check_window(start, end)
         first, last = inclusive_bounds(start, end)
 
         def fetch(page):
@@ -130,13 +128,7 @@ class PinduoduoAdapter(HttpMixin, Adapter):
                         'page': page, 'page_size': 100})
                 return (result.get('order_list') or [],
                     int(result.get('total_count') or 0))
-            token = None
-            while True:
-                page = page_backwards(fetch, token, 100)
-                ids.update(o['order_sn'] for o in page.payloads)
-                token = page.next_token
-                if token is None:
-                    break
+            ids.update(o['order_sn'] for o in all_pages(fetch, 100))
         return sorted(ids)
 
     def parse_order(self, payload):

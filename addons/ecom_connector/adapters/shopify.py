@@ -18,7 +18,6 @@ its own import; this adapter gives ecom_connector the same platform behind
 the one adapter interface of the other marketplaces.
 """
 import datetime
-import json
 import uuid
 
 from . import register
@@ -27,8 +26,8 @@ from .base import (
     OrderStatus, Page, PayloadError, PermanentError, Refund, ThrottleError,
     TransientError, WebhookEvent)
 from .common import (
-    CARRIER_NAMES, HttpMixin, chunks, identifier, map_carrier, money,
-    parse_iso, quantity, require, text)
+    CARRIER_NAMES, HttpMixin, chunks, identifier, load_json, map_carrier,
+    money, parse_iso, quantity, require, text)
 from .signing import verify_b64_hmac_sha256
 
 API_VERSION = '2026-10'
@@ -174,9 +173,7 @@ class ShopifyAdapter(HttpMixin, Adapter):
             info.get('endCursor') if info.get('hasNextPage') else None)
 
     def list_orders(self, start, end, page_token=None):
-        if end - start > self.max_window:
-            raise PermanentError(f"shopify: window {start} - {end} is "
-                f"longer than {self.max_window}")
+        self.check_window(start, end)
         return self._orders(ORDERS_QUERY, 'updated_at', start, end,
             page_token, self.page_size)
 
@@ -421,12 +418,7 @@ class ShopifyAdapter(HttpMixin, Adapter):
         parse_order): it is not passed on.
         """
         headers = {k.lower(): v for k, v in headers.items()}
-        try:
-            data = json.loads(body.decode('utf-8'))
-        except (UnicodeDecodeError, ValueError) as exception:
-            raise PayloadError(f"shopify webhook: not JSON: {exception}")
-        if not isinstance(data, dict):
-            raise PayloadError("shopify webhook: expected an object")
+        data = load_json(body, 'shopify webhook', dict)
         topic = headers.get('x-shopify-topic') or ''
         if topic == 'orders/edited':
             order_id = (data.get('order_edit') or {}).get('order_id')

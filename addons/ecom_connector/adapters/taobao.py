@@ -19,7 +19,7 @@ from .base import (
     OrderStatus, PayloadError, PermanentError, Refund, ThrottleError,
     TransientError)
 from .common import (
-    HttpMixin, ban_seconds, chunks, identifier, inclusive_bounds,
+    HttpMixin, all_pages, ban_seconds, chunks, identifier, inclusive_bounds,
     map_carrier, money, page_backwards, parse_shanghai, quantity, require,
     require_list, serialise, shanghai_text, text, write_results)
 from .signing import top_sign
@@ -122,9 +122,7 @@ class TaobaoAdapter(HttpMixin, Adapter):
 
     # -- orders -------------------------------------------------------------
     def list_orders(self, start, end, page_token=None):
-        if end - start > self.max_window:
-            raise PermanentError(f"taobao: window {start} - {end} is longer"
-                f" than {self.max_window}")
+        self.check_window(start, end)
         first, last = inclusive_bounds(start, end)
 
         def fetch(page_no):
@@ -146,7 +144,6 @@ class TaobaoAdapter(HttpMixin, Adapter):
 
     def list_order_ids(self, start, end):
         first, last = inclusive_bounds(start, end)
-        ids = []
 
         def fetch(page_no):
             result = self.call('taobao.trades.sold.get', {
@@ -156,14 +153,8 @@ class TaobaoAdapter(HttpMixin, Adapter):
                     'page_no': page_no, 'page_size': 100,
                     'use_has_next': False})
             return trades_of(result), int(result.get('total_results') or 0)
-        token = None
-        while True:
-            page = page_backwards(fetch, token, 100)
-            ids.extend(str(t.get('tid_str') or t.get('tid'))
-                for t in page.payloads)
-            token = page.next_token
-            if token is None:
-                return sorted(set(ids))
+        return sorted({str(t.get('tid_str') or t.get('tid'))
+                for t in all_pages(fetch, 100)})
 
     def parse_order(self, payload):
         order_id = identifier(require(payload, 'tid', 'trade'), 'trade.tid')

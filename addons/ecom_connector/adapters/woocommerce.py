@@ -14,7 +14,6 @@ Amounts of lines are before tax; the order total includes it.
 """
 import datetime
 import html
-import json
 import re
 from decimal import Decimal
 
@@ -23,9 +22,9 @@ from .base import (
     Adapter, Address, AuthError, InventoryResult, Order, OrderLine,
     OrderStatus, PayloadError, PermanentError, Refund, WebhookEvent)
 from .common import (
-    CARRIER_NAMES, HttpMixin, chunks, identifier, map_carrier, money,
-    page_backwards, parse_iso, quantity, require, require_list, text,
-    to_second)
+    CARRIER_NAMES, HttpMixin, all_pages, chunks, identifier, load_json,
+    map_carrier, money, page_backwards, parse_iso, quantity, require,
+    require_list, text, to_second)
 from .signing import verify_b64_hmac_sha256
 
 STATUS = {
@@ -83,9 +82,7 @@ class WooCommerceAdapter(HttpMixin, Adapter):
         return orders, int(headers.get('X-WP-Total') or 0)
 
     def list_orders(self, start, end, page_token=None):
-        if end - start > self.max_window:
-            raise PermanentError(f"woocommerce: window {start} - {end} is "
-                f"longer than {self.max_window}")
+        self.check_window(start, end)
         # WordPress date bounds are exclusive: one second before the start
         params = {
             'modified_after': gmt(to_second(start)
@@ -104,14 +101,8 @@ class WooCommerceAdapter(HttpMixin, Adapter):
             'after': gmt(to_second(start) - datetime.timedelta(seconds=1)),
             'before': gmt(to_second(end, up=True)),
             'orderby': 'date', 'order': 'asc'}
-        ids, token = set(), None
-        while True:
-            page = page_backwards(lambda page: self._orders(params, page,
-                    100), token, 100)
-            ids.update(str(o['id']) for o in page.payloads)
-            token = page.next_token
-            if token is None:
-                return sorted(ids)
+        return sorted({str(o['id']) for o in all_pages(
+                    lambda page: self._orders(params, page, 100), 100)})
 
     def parse_order(self, payload):
         order_id = identifier(require(payload, 'id', 'order'), 'order.id')
@@ -284,11 +275,8 @@ class WooCommerceAdapter(HttpMixin, Adapter):
         topic = headers.get('x-wc-webhook-topic') or ''
         if not topic.startswith('order.'):
             return []
-        try:
-            data = json.loads(body.decode('utf-8'))
-        except (UnicodeDecodeError, ValueError) as exception:
-            raise PayloadError(f"woocommerce webhook: not JSON: {exception}")
-        if not isinstance(data, dict) or 'id' not in data:
+        data = load_json(body, 'woocommerce webhook', dict)
+        if 'id' not in data:
             raise PayloadError("woocommerce webhook: no order id")
         return [WebhookEvent(platform_order_id=str(data['id']),
                 delivery_id=headers.get('x-wc-webhook-delivery-id'),
