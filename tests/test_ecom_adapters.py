@@ -4,6 +4,7 @@
 No database: the adapters are plain Python and the fakes are HTTP servers
 on 127.0.0.1 that check signatures and limits as the platforms do.
 """
+import copy
 import datetime
 import threading
 import unittest
@@ -33,6 +34,29 @@ def call_with_retry(function, sleep, attempts=5):
         except ThrottleError as exception:
             sleep(exception.retry_after)
     return function()
+
+
+JUNK = [None, '', 'x', -1, 10 ** 20, 1e300, float('nan'), [], {}, True,
+    '\ud800', '１２']
+
+
+def mutations(payload):
+    "(path, junk, copy of payload with the value at path replaced)"
+    def paths(value, path):
+        if path:
+            yield path
+        items = (value.items() if isinstance(value, dict)
+            else enumerate(value) if isinstance(value, list) else [])
+        for key, item in items:
+            yield from paths(item, path + (key,))
+    for path in list(paths(payload, ())):
+        for junk in JUNK:
+            mutated = copy.deepcopy(payload)
+            target = mutated
+            for key in path[:-1]:
+                target = target[key]
+            target[path[-1]] = junk
+            yield path, junk, mutated
 
 
 class AdapterContract:
@@ -204,6 +228,25 @@ class AdapterContract:
                 with self.assertRaises(PayloadError) as context:
                     self.adapter.parse_order(payload)
                 self.assertIn(says, str(context.exception))
+
+    def test_junk_in_any_field_never_crashes(self):
+        "Every field of a good payload replaced by junk: an order or a "
+        "PayloadError, nothing else"
+        good = self.add(self.order_id(1), 1)
+        tried = 0
+        for path, junk, payload in mutations(good):
+            tried += 1
+            try:
+                order = self.adapter.parse_order(payload)
+            except PayloadError:
+                continue
+            except Exception as exception:
+                self.fail(f"{path} = {junk!r}: {exception!r}")
+            self.assertIsInstance(order.status, OrderStatus)
+            self.assertTrue(all(isinstance(line.quantity, Decimal)
+                    and line.quantity > 0 for line in order.lines),
+                f"{path} = {junk!r}")
+        self.assertGreater(tried, 100)
 
     # -- writes ---------------------------------------------------------------
     def test_stock_push_recorded(self):
@@ -486,7 +529,8 @@ class PinduoduoTestCase(ClockContract, AdapterContract, unittest.TestCase):
         return [
             ('no order_sn', dict(good, order_sn=None), 'order_sn: missing'),
             ('status as text', dict(good, order_status='1'), 'order_status'),
-            ('unknown status', dict(good, order_status=9), 'order_status 9'),
+            ('unknown status', dict(good, order_status=9),
+                'order_status: unknown value 9'),
             ('no items', dict(good, item_list=[]), 'item_list: empty'),
             ('items not a list', dict(good, item_list={'a': 1}),
                 'expected a list'),
@@ -659,7 +703,8 @@ class DouyinTestCase(WebhookContract, ClockContract, AdapterContract,
         sku = good['sku_order_list'][0]
         return [
             ('no id', dict(good, order_id=None), 'order_id: missing'),
-            ('unknown status', dict(good, order_status=77), 'order_status 77'),
+            ('unknown status', dict(good, order_status=77),
+                'order_status: unknown value 77'),
             ('yuan instead of fen', dict(good, pay_amount='49.90'),
                 'integer fen'),
             ('bad epoch', dict(good, update_time='2024-05-01'), 'update_time'),
@@ -765,7 +810,7 @@ class ShopifyTestCase(WebhookContract, AdapterContract,
         return [
             ('no id', dict(good, id=None), 'order.id: missing'),
             ('unknown status', dict(good, displayFulfillmentStatus='LOST'),
-                'unknown status'),
+                "displayFulfillmentStatus: unknown value 'LOST'"),
             ('no lines', dict(good, lineItems={'nodes': []}), 'lineItems'),
             ('money not a MoneyBag', dict(good, currentTotalPriceSet='59.00'),
                 'currentTotalPriceSet'),

@@ -38,9 +38,14 @@ class Entry:
     modified: datetime.datetime
 
     def stamp(self, by):
-        "The time as a number: comparing aware datetimes of several zones "
-        "is slow when a list call filters thousands of orders"
-        return getattr(self, by).timestamp()
+        """The time as a number, kept: comparing aware datetimes is slow
+        when a list call filters thousands of orders"""
+        moment = getattr(self, by)
+        cached = self.__dict__.get('_stamps', {}).get(by)
+        if cached is None or cached[0] is not moment:
+            cached = (moment, moment.timestamp())
+            self.__dict__.setdefault('_stamps', {})[by] = cached
+        return cached[1]
 
 
 class Request:

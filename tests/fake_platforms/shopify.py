@@ -157,8 +157,7 @@ class ShopifyFake(FakePlatform):
             return Response({'errors': [{'message':
                             'The first argument cannot exceed 250'}]})
         def key_of(entry):
-            return (getattr(entry, by).astimezone(datetime.timezone.utc
-                    ).isoformat(), entry.order_id)
+            return (entry.stamp(by), entry.order_id)
         after = variables.get('cursor')
         if after:
             last = json.loads(base64.b64decode(after))

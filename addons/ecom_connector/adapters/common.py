@@ -4,7 +4,9 @@
 Payload reading raises PayloadError with the order id and the path of the
 field at fault, so that an exception order says what to fix.
 """
+import dataclasses
 import datetime
+import functools
 import json
 import math
 import re
@@ -169,6 +171,48 @@ def parse_iso(value, where, naive=UTC):
     return moment.astimezone(UTC)
 
 
+def guard_payload(method):
+    """Any failure of a payload parser is a PayloadError, never a crash
+
+    The parsers check what they read field by field; this catches what a
+    check missed (a list where an object was expected, deep down), keeping
+    the payload for handling with the parser's own words.
+    """
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            result = method(self, *args, **kwargs)
+        except PayloadError:
+            raise
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError,
+                ArithmeticError) as exception:
+            raise PayloadError(f"{self.platform}: malformed payload "
+                f"({type(exception).__name__}: {exception})") from exception
+        check_encoding(result, self.platform)
+        return result
+    return wrapper
+
+
+def check_encoding(value, where):
+    "Every text of a parsed result can be stored (no lone surrogates)"
+    if isinstance(value, str):
+        try:
+            value.encode('utf-8')
+        except UnicodeEncodeError:
+            raise PayloadError(f"{where}: {value!r} is not valid text "
+                "(bad encoding)")
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            check_encoding(item, f"{where}[{index}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_encoding(item, f"{where}.{key}")
+    elif dataclasses.is_dataclass(value):
+        for field in dataclasses.fields(value):
+            check_encoding(getattr(value, field.name),
+                f"{where}.{field.name}")
+
+
 # -- payload fields ---------------------------------------------------------
 def require(mapping, key, where):
     "mapping[key], present and not null"
@@ -190,6 +234,33 @@ def require_list(mapping, key, where, allow_empty=False):
     if not value and not allow_empty:
         raise PayloadError(f"{where}.{key}: empty")
     return value
+
+
+def known(value, table, where):
+    "A code the table knows (status...), else a PayloadError naming it"
+    if (isinstance(value, bool) or not isinstance(value, (str, int))
+            or value not in table):
+        raise PayloadError(f"{where}: unknown value {value!r}")
+    return value
+
+
+def as_object(value, where):
+    if not isinstance(value, dict):
+        raise PayloadError(f"{where}: expected an object, got {value!r}")
+    return value
+
+
+def section(mapping, key, where):
+    "An optional nested object: {} when absent"
+    value = mapping.get(key)
+    if value is None or value == '':
+        return {}
+    return as_object(value, f"{where}.{key}")
+
+
+def texts(mapping, where, *keys):
+    "The texts of these fields (None when absent), checked"
+    return [text(mapping.get(key), f"{where}.{key}") for key in keys]
 
 
 def text(value, where, optional=True):

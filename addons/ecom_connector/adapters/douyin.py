@@ -21,9 +21,10 @@ from .base import (
     Adapter, Address, AuthError, Order, OrderLine, OrderStatus, PayloadError,
     PermanentError, Refund, ThrottleError, TransientError, WebhookEvent)
 from .common import (
-    HttpMixin, all_pages, epoch, identifier, inclusive_bounds, load_json,
-    map_carrier, money, page_backwards, parse_epoch, quantity, require,
-    require_list, shanghai_text, text, write_results)
+    HttpMixin, all_pages, epoch, guard_payload, identifier, inclusive_bounds,
+    known, load_json, map_carrier, money, page_backwards, parse_epoch,
+    quantity, require, require_list, section, shanghai_text, text, texts,
+    write_results)
 from .signing import douyin_param_json, douyin_push_sign, douyin_sign
 
 GATEWAY = 'https://openapi-fxg.jinritemai.com'
@@ -142,14 +143,13 @@ class DouyinAdapter(HttpMixin, Adapter):
         return sorted({str(o['order_id'])
                 for o in all_pages(fetch, 100, first=0)})
 
+    @guard_payload
     def parse_order(self, payload):
         order_id = identifier(require(payload, 'order_id', 'order'),
             'order.order_id')
         where = f"douyin order {order_id}"
-        status_code = require(payload, 'order_status', where)
-        if status_code not in STATUS:
-            raise PayloadError(f"{where}: unknown order_status "
-                f"{status_code!r}")
+        status_code = known(require(payload, 'order_status', where), STATUS,
+            f"{where}.order_status")
         lines, refunds = [], []
         for index, sku in enumerate(require_list(payload, 'sku_order_list',
                     where)):
@@ -162,7 +162,7 @@ class DouyinAdapter(HttpMixin, Adapter):
             paid = money(sku.get('pay_amount'), f"{at}.pay_amount",
                 fen=True) - money(sku.get('post_amount'),
                 f"{at}.post_amount", fen=True)
-            after_sale = sku.get('after_sale_info') or {}
+            after_sale = section(sku, 'after_sale_info', at)
             refund_status = after_sale.get('refund_status')
             lines.append(OrderLine(
                     platform_line_id=line_id,
@@ -190,7 +190,7 @@ class DouyinAdapter(HttpMixin, Adapter):
                 f"{where}.create_time"),
             modified_at=parse_epoch(require(payload, 'update_time', where),
                 f"{where}.update_time"),
-            currency='CNY', lines=lines, address=self.address(payload),
+            currency='CNY', lines=lines, address=self.address(payload, where),
             total=money(payload.get('pay_amount'), f"{where}.pay_amount",
                 fen=True),
             shipping_fee=money(payload.get('post_amount'),
@@ -201,18 +201,20 @@ class DouyinAdapter(HttpMixin, Adapter):
             note=text(payload.get('buyer_words'), f"{where}.buyer_words"))
 
     @staticmethod
-    def address(payload):
+    def address(payload, where):
         "The masked receiver (the encrypt_* values need order.batchDecrypt)"
-        region = payload.get('mask_post_addr') or {}
+        region = section(payload, 'mask_post_addr', where)
+        at = f"{where}.mask_post_addr"
 
         def name(key):
-            part = region.get(key)
-            return part.get('name') if isinstance(part, dict) else None
+            return text(section(region, key, at).get('name'),
+                f"{at}.{key}.name")
         street = ' '.join(filter(None, [name('street'),
-                    region.get('detail')])) or None
+                    text(region.get('detail'), f"{at}.detail")])) or None
+        receiver, phone = texts(payload, where, 'mask_post_receiver',
+            'mask_post_tel')
         return Address(
-            name=payload.get('mask_post_receiver') or None,
-            phone=payload.get('mask_post_tel') or None,
+            name=receiver, phone=phone,
             country='CN', province=name('province'), city=name('city'),
             district=name('town'), street=street, masked=True)
 
@@ -285,6 +287,7 @@ class DouyinAdapter(HttpMixin, Adapter):
         return hmac.compare_digest(expected,
             (headers.get('event-sign') or '').lower())
 
+    @guard_payload
     def parse_webhook(self, headers, body):
         "One event per message that names a shop order (data.p_id)"
         messages = load_json(body, 'douyin push', list)

@@ -13,12 +13,12 @@ import datetime
 
 from . import register
 from .base import (
-    Adapter, Address, AuthError, Order, OrderLine, OrderStatus, PayloadError,
-    PermanentError, Refund, ThrottleError, TransientError, split_windows)
+    Adapter, Address, AuthError, Order, OrderLine, OrderStatus, PermanentError,
+    Refund, ThrottleError, TransientError, split_windows)
 from .common import (
-    HttpMixin, all_pages, identifier, inclusive_bounds, map_carrier, money,
-    page_backwards, parse_shanghai, quantity, readable, require, require_list,
-    shanghai_text, text, write_results)
+    HttpMixin, all_pages, guard_payload, identifier, inclusive_bounds, known,
+    map_carrier, money, page_backwards, parse_shanghai, quantity, readable,
+    require, require_list, section, shanghai_text, text, write_results)
 from .signing import canonical_json, jd_sign
 
 GATEWAY = 'https://api.jd.com/routerjson'
@@ -147,13 +147,13 @@ class JdAdapter(HttpMixin, Adapter):
                 for o in all_pages(fetch, self.page_size))
         return sorted(ids)
 
+    @guard_payload
     def parse_order(self, payload):
         order_id = identifier(require(payload, 'orderId', 'order'),
             'order.orderId')
         where = f"jd order {order_id}"
-        state = require(payload, 'orderState', where)
-        if state not in STATUS:
-            raise PayloadError(f"{where}: unknown orderState {state!r}")
+        state = known(require(payload, 'orderState', where), STATUS,
+            f"{where}.orderState")
         status = STATUS[state]
         paid_at = (parse_shanghai(payload['paymentConfirmTime'],
                 f"{where}.paymentConfirmTime")
@@ -188,7 +188,8 @@ class JdAdapter(HttpMixin, Adapter):
             modified_at=parse_shanghai(require(payload, 'modified', where),
                 f"{where}.modified"),
             currency='CNY', lines=lines,
-            address=self.address(payload.get('consigneeInfo') or {}),
+            address=self.address(section(payload, 'consigneeInfo', where),
+                f"{where}.consigneeInfo"),
             buyer=text(payload.get('pin'), f"{where}.pin"),
             total=total,
             shipping_fee=money(payload.get('freightPrice'),
@@ -199,9 +200,9 @@ class JdAdapter(HttpMixin, Adapter):
             note=text(payload.get('orderRemark'), f"{where}.orderRemark"))
 
     @staticmethod
-    def address(consignee):
+    def address(consignee, where):
         def get(key):
-            return readable(str(consignee.get(key) or ''))
+            return readable(text(consignee.get(key), f"{where}.{key}"))
         return Address(
             name=get('fullname'), phone=get('mobile') or get('telephone'),
             country='CN', province=get('province'), city=get('city'),

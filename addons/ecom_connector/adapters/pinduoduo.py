@@ -18,9 +18,10 @@ from .base import (
     Adapter, Address, AuthError, Order, OrderLine, OrderStatus, PayloadError,
     PermanentError, Refund, ThrottleError, TransientError, split_windows)
 from .common import (
-    HttpMixin, all_pages, epoch, identifier, inclusive_bounds, map_carrier,
-    money, page_backwards, parse_shanghai, quantity, readable, require,
-    require_list, serialise, text, write_results)
+    HttpMixin, all_pages, as_object, epoch, guard_payload, identifier,
+    inclusive_bounds, known, map_carrier, money, page_backwards,
+    parse_shanghai, quantity, readable, require, require_list, serialise, text,
+    texts, write_results)
 from .signing import pdd_sign
 
 GATEWAY = 'https://gw-api.pinduoduo.com/api/router'
@@ -131,6 +132,7 @@ class PinduoduoAdapter(HttpMixin, Adapter):
             ids.update(o['order_sn'] for o in all_pages(fetch, 100))
         return sorted(ids)
 
+    @guard_payload
     def parse_order(self, payload):
         order_id = identifier(require(payload, 'order_sn', 'order'),
             'order.order_sn')
@@ -142,10 +144,8 @@ class PinduoduoAdapter(HttpMixin, Adapter):
                 raise PayloadError(f"{where}.{key}: expected an integer code,"
                     f" got {value!r}")
             return value
-        order_status = number('order_status')
-        if order_status not in ORDER_STATUS:
-            raise PayloadError(f"{where}: unknown order_status "
-                f"{order_status!r}")
+        order_status = known(number('order_status'), ORDER_STATUS,
+            f"{where}.order_status")
         refund_status = payload.get('refund_status') or 1
         status = ORDER_STATUS[order_status]
         if refund_status == REFUND_DONE:
@@ -162,6 +162,7 @@ class PinduoduoAdapter(HttpMixin, Adapter):
         lines, seen = [], {}
         for index, item in enumerate(items):
             at = f"{where}.item_list[{index}]"
+            item = as_object(item, at)
             sku_id = text(item.get('sku_id'), f"{at}.sku_id")
             # items have no id of their own: the SKU, numbered if repeated
             line_id = sku_id or str(index)
@@ -193,7 +194,7 @@ class PinduoduoAdapter(HttpMixin, Adapter):
                 f"{where}.created_time"),
             modified_at=parse_shanghai(require(payload, 'updated_at', where),
                 f"{where}.updated_at"),
-            currency='CNY', lines=lines, address=self.address(payload),
+            currency='CNY', lines=lines, address=self.address(payload, where),
             total=total,
             shipping_fee=money(payload.get('postage'), f"{where}.postage"),
             discount=money(payload.get('discount_amount'),
@@ -204,12 +205,11 @@ class PinduoduoAdapter(HttpMixin, Adapter):
             note=text(payload.get('buyer_memo'), f"{where}.buyer_memo"))
 
     @staticmethod
-    def address(payload):
+    def address(payload, where):
         "The masked receiver: the ciphertext is of no use outside PDD cloud"
         def get(*keys):
-            for key in keys:
-                value = readable(str(payload.get(key) or ''))
-                if value:
+            for value in texts(payload, where, *keys):
+                if readable(value):
                     return value
         return Address(
             name=get('receiver_name_mask', 'receiver_name'),

@@ -26,8 +26,9 @@ from .base import (
     OrderStatus, Page, PayloadError, PermanentError, Refund, ThrottleError,
     TransientError, WebhookEvent)
 from .common import (
-    CARRIER_NAMES, HttpMixin, chunks, identifier, load_json, map_carrier,
-    money, parse_iso, quantity, require, text)
+    CARRIER_NAMES, HttpMixin, as_object, chunks, guard_payload, identifier,
+    known, load_json, map_carrier, money, parse_iso, quantity, require,
+    require_list, section, text, texts)
 from .signing import verify_b64_hmac_sha256
 
 API_VERSION = '2026-10'
@@ -191,16 +192,17 @@ class ShopifyAdapter(HttpMixin, Adapter):
             if cursor is None:
                 return sorted(set(ids))
 
+    @guard_payload
     def parse_order(self, payload):
         order_id = gid_tail(identifier(require(payload, 'id', 'order'),
                 'order.id'))
         where = f"shopify order {order_id}"
-        financial = require(payload, 'displayFinancialStatus', where)
-        fulfilment = require(payload, 'displayFulfillmentStatus', where)
-        if fulfilment not in FULFILMENT_STATUS or financial not in (
-                UNPAID | PAID | {'REFUNDED', 'VOIDED'}):
-            raise PayloadError(f"{where}: unknown status "
-                f"{financial}/{fulfilment}")
+        financial = known(require(payload, 'displayFinancialStatus', where),
+            UNPAID | PAID | {'REFUNDED', 'VOIDED'},
+            f"{where}.displayFinancialStatus")
+        fulfilment = known(require(payload, 'displayFulfillmentStatus',
+                where), FULFILMENT_STATUS,
+            f"{where}.displayFulfillmentStatus")
         if payload.get('cancelledAt') or financial == 'VOIDED':
             status = (OrderStatus.REFUNDED if financial in {
                     'REFUNDED', 'PARTIALLY_REFUNDED'}
@@ -222,13 +224,14 @@ class ShopifyAdapter(HttpMixin, Adapter):
                 "non-empty list")
         for index, item in enumerate(items):
             at = f"{where}.lineItems[{index}]"
-            variant = item.get('variant') or {}
+            item = as_object(item, at)
+            variant = section(item, 'variant', at)
             lines.append(OrderLine(
                     platform_line_id=gid_tail(identifier(
                             require(item, 'id', at), f"{at}.id")),
                     sku_id=gid_tail(variant.get('id')),
-                    product_id=gid_tail((item.get('product') or {}).get(
-                            'id')),
+                    product_id=gid_tail(text(section(item, 'product',
+                                at).get('id'), f"{at}.product.id")),
                     sku_code=text(item.get('sku'), f"{at}.sku"),
                     barcode=text(variant.get('barcode'), f"{at}.barcode"),
                     title=text(item.get('title'), f"{at}.title") or '',
@@ -240,7 +243,8 @@ class ShopifyAdapter(HttpMixin, Adapter):
                     discount=shop_money(item.get('totalDiscountSet'),
                         f"{at}.totalDiscountSet")))
         refunds = []
-        for index, refund in enumerate(payload.get('refunds') or []):
+        for index, refund in enumerate(require_list(payload, 'refunds',
+                    where, allow_empty=True)):
             at = f"{where}.refunds[{index}]"
             refunds.append(Refund(
                     platform_refund_id=gid_tail(identifier(
@@ -261,7 +265,8 @@ class ShopifyAdapter(HttpMixin, Adapter):
             modified_at=parse_iso(require(payload, 'updatedAt', where),
                 f"{where}.updatedAt"),
             currency=currency or '', lines=lines,
-            address=self.address(payload.get('shippingAddress') or {}),
+            address=self.address(section(payload, 'shippingAddress', where),
+                f"{where}.shippingAddress"),
             buyer=text(payload.get('email'), f"{where}.email"),
             total=shop_money(payload.get('currentTotalPriceSet'),
                 f"{where}.currentTotalPriceSet"),
@@ -273,14 +278,14 @@ class ShopifyAdapter(HttpMixin, Adapter):
             note=text(payload.get('note'), f"{where}.note"))
 
     @staticmethod
-    def address(address):
-        street = '\n'.join(filter(None, [address.get('address1'),
-                    address.get('address2')])) or None
-        return Address(
-            name=address.get('name'), phone=address.get('phone'),
-            country=address.get('countryCodeV2'),
-            province=address.get('province'), city=address.get('city'),
-            street=street, postal_code=address.get('zip'))
+    def address(address, where):
+        (name, phone, country, province, city, street1, street2,
+            zip_) = texts(address, where, 'name', 'phone', 'countryCodeV2',
+            'province', 'city', 'address1', 'address2', 'zip')
+        return Address(name=name, phone=phone, country=country,
+            province=province, city=city,
+            street='\n'.join(filter(None, [street1, street2])) or None,
+            postal_code=zip_)
 
     # -- inventory ----------------------------------------------------------
     def inventory_items(self, variant_ids):
@@ -411,6 +416,7 @@ class ShopifyAdapter(HttpMixin, Adapter):
                 self.credentials.get('previous_client_secret')], body,
             headers.get('x-shopify-hmac-sha256'))
 
+    @guard_payload
     def parse_webhook(self, headers, body):
         """The order the delivery is about, to fetch again by id
 

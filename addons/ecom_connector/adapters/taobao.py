@@ -15,13 +15,13 @@ import datetime
 
 from . import register
 from .base import (
-    Adapter, Address, AuthError, Order, OrderLine,
-    OrderStatus, PayloadError, PermanentError, Refund, ThrottleError,
-    TransientError)
+    Adapter, Address, AuthError, Order, OrderLine, OrderStatus, PermanentError,
+    Refund, ThrottleError, TransientError)
 from .common import (
-    HttpMixin, all_pages, ban_seconds, chunks, identifier, inclusive_bounds,
-    map_carrier, money, page_backwards, parse_shanghai, quantity, require,
-    require_list, serialise, shanghai_text, text, write_results)
+    HttpMixin, all_pages, ban_seconds, chunks, guard_payload, identifier,
+    inclusive_bounds, known, map_carrier, money, page_backwards,
+    parse_shanghai, quantity, require, require_list, serialise, shanghai_text,
+    text, texts, write_results)
 from .signing import top_sign
 
 GATEWAY = 'https://eco.taobao.com/router/rest'
@@ -156,13 +156,13 @@ class TaobaoAdapter(HttpMixin, Adapter):
         return sorted({str(t.get('tid_str') or t.get('tid'))
                 for t in all_pages(fetch, 100)})
 
+    @guard_payload
     def parse_order(self, payload):
         order_id = identifier(require(payload, 'tid', 'trade'), 'trade.tid')
         order_id = text(payload.get('tid_str'), 'trade.tid_str') or order_id
         where = f"taobao order {order_id}"
-        status = require(payload, 'status', where)
-        if status not in STATUS:
-            raise PayloadError(f"{where}: unknown status {status!r}")
+        status = known(require(payload, 'status', where), STATUS,
+            f"{where}.status")
         sub_orders = require_list(require(payload, 'orders', where), 'order',
             f"{where}.orders")
         post_fee = money(payload.get('post_fee'), f"{where}.post_fee")
@@ -212,7 +212,7 @@ class TaobaoAdapter(HttpMixin, Adapter):
                 f"{where}.created"),
             modified_at=parse_shanghai(require(payload, 'modified', where),
                 f"{where}.modified"),
-            currency='CNY', lines=lines, address=self.address(payload),
+            currency='CNY', lines=lines, address=self.address(payload, where),
             buyer=text(payload.get('buyer_open_uid')
                 or payload.get('buyer_nick'), f"{where}.buyer_open_uid"),
             total=money(payload.get('payment'), f"{where}.payment"),
@@ -224,24 +224,21 @@ class TaobaoAdapter(HttpMixin, Adapter):
                 f"{where}.buyer_message"))
 
     @staticmethod
-    def address(payload):
-        def get(key):
-            value = payload.get(key)
-            return str(value) if value not in (None, '') else None
-        street = ' '.join(filter(None,
-                [get('receiver_town'), get('receiver_address')])) or None
-        name, phone = get('receiver_name'), (get('receiver_mobile')
-            or get('receiver_phone'))
+    def address(payload, where):
+        (name, mobile, phone, country, state, city, district, town, street,
+            zip_) = texts(payload, where, 'receiver_name', 'receiver_mobile',
+            'receiver_phone', 'receiver_country', 'receiver_state',
+            'receiver_city', 'receiver_district', 'receiver_town',
+            'receiver_address', 'receiver_zip')
+        street = ' '.join(filter(None, [town, street])) or None
         return Address(
-            name=name, phone=phone,
-            country=get('receiver_country') or 'CN',
-            province=get('receiver_state'),
+            name=name, phone=mobile or phone, country=country or 'CN',
+            province=state,
             # a province-level county (河南济源) comes as district only
-            city=get('receiver_city') or get('receiver_district'),
-            district=get('receiver_district'), street=street,
-            postal_code=get('receiver_zip'),
+            city=city or district, district=district, street=street,
+            postal_code=zip_,
             masked=any('*' in (value or '') for value in (
-                        name, phone, street)))
+                        name, mobile or phone, street)))
 
     # -- inventory ----------------------------------------------------------
     def update_inventory(self, updates):

@@ -22,9 +22,9 @@ from .base import (
     Adapter, Address, AuthError, InventoryResult, Order, OrderLine,
     OrderStatus, PayloadError, PermanentError, Refund, WebhookEvent)
 from .common import (
-    CARRIER_NAMES, HttpMixin, all_pages, chunks, identifier, load_json,
-    map_carrier, money, page_backwards, parse_iso, quantity, require,
-    require_list, text, to_second)
+    CARRIER_NAMES, HttpMixin, all_pages, chunks, guard_payload, identifier,
+    load_json, map_carrier, money, page_backwards, parse_iso, quantity,
+    require, require_list, section, text, texts, to_second)
 from .signing import verify_b64_hmac_sha256
 
 STATUS = {
@@ -104,11 +104,12 @@ class WooCommerceAdapter(HttpMixin, Adapter):
         return sorted({str(o['id']) for o in all_pages(
                     lambda page: self._orders(params, page, 100), 100)})
 
+    @guard_payload
     def parse_order(self, payload):
         order_id = identifier(require(payload, 'id', 'order'), 'order.id')
         where = f"woocommerce order {order_id}"
         status = require(payload, 'status', where)
-        if status not in STATUS:
+        if not isinstance(status, str) or status not in STATUS:
             raise PayloadError(f"{where}: unknown status {status!r} (a "
                 "plugin's? map it before importing)")
         lines = []
@@ -136,7 +137,8 @@ class WooCommerceAdapter(HttpMixin, Adapter):
                     quantity=number, unit_price=unit_price,
                     discount=unit_price * number - total))
         refunds = []
-        for index, refund in enumerate(payload.get('refunds') or []):
+        for index, refund in enumerate(require_list(payload, 'refunds',
+                    where, allow_empty=True)):
             at = f"{where}.refunds[{index}]"
             refunds.append(Refund(
                     platform_refund_id=identifier(require(refund, 'id', at),
@@ -153,8 +155,8 @@ class WooCommerceAdapter(HttpMixin, Adapter):
                     where), f"{where}.date_modified_gmt"),
             currency=text(require(payload, 'currency', where),
                 f"{where}.currency"),
-            lines=lines, address=self.address(payload),
-            buyer=text((payload.get('billing') or {}).get('email'),
+            lines=lines, address=self.address(payload, where),
+            buyer=text(section(payload, 'billing', where).get('email'),
                 f"{where}.billing.email"),
             total=money(payload.get('total'), f"{where}.total"),
             shipping_fee=money(payload.get('shipping_total'),
@@ -167,22 +169,22 @@ class WooCommerceAdapter(HttpMixin, Adapter):
                 f"{where}.customer_note"))
 
     @staticmethod
-    def address(payload):
+    def address(payload, where):
         "The shipping address, the billing one for virtual orders"
-        billing = payload.get('billing') or {}
-        shipping = payload.get('shipping') or {}
-        address = shipping if shipping.get('address_1') else billing
-        name = ' '.join(filter(None, [address.get('first_name'),
-                    address.get('last_name')])) or address.get('company')
+        billing = section(payload, 'billing', where)
+        shipping = section(payload, 'shipping', where)
+        kind = 'shipping' if shipping.get('address_1') else 'billing'
+        (first, last, company, country, state, city, street1, street2,
+            postcode) = texts(shipping if kind == 'shipping' else billing,
+            f"{where}.{kind}", 'first_name', 'last_name', 'company',
+            'country', 'state', 'city', 'address_1', 'address_2', 'postcode')
+        phone = (text(shipping.get('phone'), f"{where}.shipping.phone")
+            or text(billing.get('phone'), f"{where}.billing.phone"))
         return Address(
-            name=name or None,
-            phone=shipping.get('phone') or billing.get('phone') or None,
-            country=address.get('country') or None,
-            province=address.get('state') or None,
-            city=address.get('city') or None,
-            street='\n'.join(filter(None, [address.get('address_1'),
-                        address.get('address_2')])) or None,
-            postal_code=address.get('postcode') or None)
+            name=' '.join(filter(None, [first, last])) or company,
+            phone=phone, country=country, province=state, city=city,
+            street='\n'.join(filter(None, [street1, street2])) or None,
+            postal_code=postcode)
 
     # -- inventory ----------------------------------------------------------
     def update_inventory(self, updates):
@@ -268,6 +270,7 @@ class WooCommerceAdapter(HttpMixin, Adapter):
         return verify_b64_hmac_sha256([secret], body,
             headers.get('x-wc-webhook-signature'))
 
+    @guard_payload
     def parse_webhook(self, headers, body):
         headers = {k.lower(): v for k, v in headers.items()}
         if self.is_ping(headers, body):
