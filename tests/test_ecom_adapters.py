@@ -229,6 +229,27 @@ class AdapterContract:
                     self.adapter.parse_order(payload)
                 self.assertIn(says, str(context.exception))
 
+    def test_order_reference_of_malformed_payload(self):
+        "A malformed delivery can still be kept under its order"
+        good = self.add(self.order_id(1), 1)
+        broken = self.break_lines(copy.deepcopy(good))
+        with self.assertRaises(PayloadError):
+            self.adapter.parse_order(broken)
+        order_id, modified = self.adapter.order_reference(broken)
+        self.assertEqual((order_id, modified),
+            (self.order_id(1), self.t0 + MINUTE))
+        self.assertEqual(self.adapter.order_reference(['not', 'an', 'order']),
+            (None, None))
+
+    def break_lines(self, payload):
+        "The payload with its lines made junk"
+        for key in ('orders', 'item_list', 'itemInfoList', 'sku_order_list',
+                'lineItems', 'line_items'):
+            if key in payload:
+                payload[key] = 'junk'
+                return payload
+        raise AssertionError("no lines in the payload")
+
     def test_junk_in_any_field_never_crashes(self):
         "Every field of a good payload replaced by junk: an order or a "
         "PayloadError, nothing else"
@@ -762,8 +783,10 @@ class DouyinTestCase(WebhookContract, ClockContract, AdapterContract,
         self.assertEqual([(t['tracking_number'], t['lines'])
                 for t in self.fake.tracking], [('SF1', ['a']), ('ZT2', ['b'])])
         method, params = self.fake.calls[0]
-        self.assertEqual(params['pack_list'][0]['shipped_order_info'],
-            [{'shipped_order_id': 'a', 'shipped_num': 2}])
+        self.assertEqual([pack['shipped_order_info']
+                for pack in params['pack_list']],
+            [[{'shipped_order_id': 'a', 'shipped_num': 2}],
+                [{'shipped_order_id': 'b'}]])
 
     def test_list_order_ids_by_creation(self):
         for n in range(3):

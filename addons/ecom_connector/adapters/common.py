@@ -213,6 +213,25 @@ def check_encoding(value, where):
                 f"{where}.{field.name}")
 
 
+def lenient_reference(payload, id_keys, modified_key, parse_time):
+    """(order id, modified time) read from a payload that may be malformed
+    elsewhere, each None when it cannot be read"""
+    if not isinstance(payload, dict):
+        return None, None
+    order_id = None
+    for key in id_keys:
+        value = payload.get(key)
+        if (isinstance(value, (str, int)) and not isinstance(value, bool)
+                and value != ''):
+            order_id = str(value)
+            break
+    try:
+        modified = parse_time(payload.get(modified_key), modified_key)
+    except PayloadError:
+        modified = None
+    return order_id, modified
+
+
 # -- payload fields ---------------------------------------------------------
 def require(mapping, key, where):
     "mapping[key], present and not null"

@@ -22,9 +22,9 @@ from .base import (
     PermanentError, Refund, ThrottleError, TransientError, WebhookEvent)
 from .common import (
     HttpMixin, all_pages, epoch, guard_payload, identifier, inclusive_bounds,
-    known, load_json, map_carrier, money, page_backwards, parse_epoch,
-    quantity, require, require_list, section, shanghai_text, text, texts,
-    write_results)
+    known, lenient_reference, load_json, map_carrier, money, page_backwards,
+    parse_epoch, quantity, require, require_list, section, shanghai_text, text,
+    texts, write_results)
 from .signing import douyin_param_json, douyin_push_sign, douyin_sign
 
 GATEWAY = 'https://openapi-fxg.jinritemai.com'
@@ -143,6 +143,11 @@ class DouyinAdapter(HttpMixin, Adapter):
         return sorted({str(o['order_id'])
                 for o in all_pages(fetch, 100, first=0)})
 
+    def order_reference(self, payload):
+        "(order id, modified time) even of a payload malformed elsewhere"
+        return lenient_reference(payload, ('order_id',), 'update_time',
+            parse_epoch)
+
     @guard_payload
     def parse_order(self, payload):
         order_id = identifier(require(payload, 'order_id', 'order'),
@@ -243,12 +248,12 @@ class DouyinAdapter(HttpMixin, Adapter):
             self.credentials.get('carriers'), carrier)
 
     def push_tracking(self, platform_order_id, parcels):
-        """order.logisticsAdd for one parcel of the whole order, else
-        order.logisticsAddMultiPack with the sub-orders of each parcel
-        [VERIFY]; a waybill already there (已发货) is success.
+        """order.logisticsAdd for one parcel (Douyin ships the whole
+        order), else order.logisticsAddMultiPack with the sub-orders of
+        each parcel [VERIFY]; a waybill already there (已发货) is success.
         """
         try:
-            if len(parcels) == 1 and not parcels[0].line_ids:
+            if len(parcels) == 1:
                 parcel, = parcels
                 self.call('order.logisticsAdd', {
                         'order_id': platform_order_id,
@@ -263,10 +268,8 @@ class DouyinAdapter(HttpMixin, Adapter):
                             f'{platform_order_id}:{numbers}'.encode()
                             ).hexdigest(),
                         'pack_list': [{
-                                'shipped_order_info': [{
-                                        'shipped_order_id': line_id,
-                                        'shipped_num': int(
-                                            p.quantities.get(line_id, 1))}
+                                'shipped_order_info': [
+                                    shipped(p, line_id)
                                     for line_id in p.line_ids],
                                 'logistics_code': p.tracking_number,
                                 'company_code': p.carrier_code}
@@ -308,3 +311,11 @@ class DouyinAdapter(HttpMixin, Adapter):
                         f"{where}.msg_id"),
                     topic=text(message.get('tag'), f"{where}.tag")))
         return events
+
+
+def shipped(parcel, line_id):
+    "A sub-order of a parcel, with its quantity when the parcel says it"
+    info = {'shipped_order_id': line_id}
+    if line_id in parcel.quantities:
+        info['shipped_num'] = int(parcel.quantities[line_id])
+    return info

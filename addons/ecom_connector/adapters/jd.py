@@ -17,8 +17,9 @@ from .base import (
     Refund, ThrottleError, TransientError, split_windows)
 from .common import (
     HttpMixin, all_pages, guard_payload, identifier, inclusive_bounds, known,
-    map_carrier, money, page_backwards, parse_shanghai, quantity, readable,
-    require, require_list, section, shanghai_text, text, write_results)
+    lenient_reference, map_carrier, money, page_backwards, parse_shanghai,
+    quantity, readable, require, require_list, section, shanghai_text, text,
+    write_results)
 from .signing import canonical_json, jd_sign
 
 GATEWAY = 'https://api.jd.com/routerjson'
@@ -146,6 +147,11 @@ class JdAdapter(HttpMixin, Adapter):
             ids.update(str(o['orderId'])
                 for o in all_pages(fetch, self.page_size))
         return sorted(ids)
+
+    def order_reference(self, payload):
+        "(order id, modified time) even of a payload malformed elsewhere"
+        return lenient_reference(payload, ('orderId',), 'modified',
+            parse_shanghai)
 
     @guard_payload
     def parse_order(self, payload):

@@ -19,9 +19,9 @@ from .base import (
     PermanentError, Refund, ThrottleError, TransientError, split_windows)
 from .common import (
     HttpMixin, all_pages, as_object, epoch, guard_payload, identifier,
-    inclusive_bounds, known, map_carrier, money, page_backwards,
-    parse_shanghai, quantity, readable, require, require_list, serialise, text,
-    texts, write_results)
+    inclusive_bounds, known, lenient_reference, map_carrier, money,
+    page_backwards, parse_shanghai, quantity, readable, require, require_list,
+    serialise, text, texts, write_results)
 from .signing import pdd_sign
 
 GATEWAY = 'https://gw-api.pinduoduo.com/api/router'
@@ -131,6 +131,11 @@ class PinduoduoAdapter(HttpMixin, Adapter):
                     int(result.get('total_count') or 0))
             ids.update(o['order_sn'] for o in all_pages(fetch, 100))
         return sorted(ids)
+
+    def order_reference(self, payload):
+        "(order id, modified time) even of a payload malformed elsewhere"
+        return lenient_reference(payload, ('order_sn',), 'updated_at',
+            parse_shanghai)
 
     @guard_payload
     def parse_order(self, payload):

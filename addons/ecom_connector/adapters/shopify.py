@@ -27,8 +27,8 @@ from .base import (
     TransientError, WebhookEvent)
 from .common import (
     CARRIER_NAMES, HttpMixin, as_object, chunks, guard_payload, identifier,
-    known, load_json, map_carrier, money, parse_iso, quantity, require,
-    require_list, section, text, texts)
+    known, lenient_reference, load_json, map_carrier, money, parse_iso,
+    quantity, require, require_list, section, text, texts)
 from .signing import verify_b64_hmac_sha256
 
 API_VERSION = '2026-10'
@@ -127,7 +127,7 @@ class ShopifyAdapter(HttpMixin, Adapter):
     lag = datetime.timedelta(minutes=1)
     page_size = 50
     has_webhooks = True
-    inventory_batch = 250
+    inventory_batch_size = 250   # inventorySetQuantities per call
 
     @property
     def endpoint(self):
@@ -191,6 +191,12 @@ class ShopifyAdapter(HttpMixin, Adapter):
             cursor = page.next_token
             if cursor is None:
                 return sorted(set(ids))
+
+    def order_reference(self, payload):
+        "(order id, modified time) even of a payload malformed elsewhere"
+        order_id, modified = lenient_reference(payload, ('id',), 'updatedAt',
+            parse_iso)
+        return gid_tail(order_id), modified
 
     @guard_payload
     def parse_order(self, payload):
@@ -316,7 +322,7 @@ class ShopifyAdapter(HttpMixin, Adapter):
                 results[id(update)] = InventoryResult(update.sku_id,
                     update.product_id, False,
                     f"shopify: variant {update.sku_id} has no inventory item")
-        for batch in chunks(known, self.inventory_batch):
+        for batch in chunks(known, self.inventory_batch_size):
             key = batch[0].idempotency_key or uuid.uuid4().hex
             data = self.graphql(SET_QUANTITIES, {'input': {
                         'name': 'available', 'reason': 'correction',

@@ -19,9 +19,9 @@ from .base import (
     Refund, ThrottleError, TransientError)
 from .common import (
     HttpMixin, all_pages, ban_seconds, chunks, guard_payload, identifier,
-    inclusive_bounds, known, map_carrier, money, page_backwards,
-    parse_shanghai, quantity, require, require_list, serialise, shanghai_text,
-    text, texts, write_results)
+    inclusive_bounds, known, lenient_reference, map_carrier, money,
+    page_backwards, parse_shanghai, quantity, require, require_list, serialise,
+    shanghai_text, text, texts, write_results)
 from .signing import top_sign
 
 GATEWAY = 'https://eco.taobao.com/router/rest'
@@ -64,7 +64,7 @@ class TaobaoAdapter(HttpMixin, Adapter):
     max_window = datetime.timedelta(minutes=30)
     page_size = 50
     can_delist = True
-    stock_batch = 20        # taobao.skus.quantity.update: at most 20 SKUs
+    inventory_batch_size = 20    # taobao.skus.quantity.update: 20 SKUs
 
     # -- protocol -----------------------------------------------------------
     def call(self, method, params=None):
@@ -155,6 +155,11 @@ class TaobaoAdapter(HttpMixin, Adapter):
             return trades_of(result), int(result.get('total_results') or 0)
         return sorted({str(t.get('tid_str') or t.get('tid'))
                 for t in all_pages(fetch, 100)})
+
+    def order_reference(self, payload):
+        "(order id, modified time) even of a payload malformed elsewhere"
+        return lenient_reference(payload, ('tid_str', 'tid'), 'modified',
+            parse_shanghai)
 
     @guard_payload
     def parse_order(self, payload):
@@ -259,7 +264,7 @@ class TaobaoAdapter(HttpMixin, Adapter):
                         'quantity': max(int(update.quantity), 0),
                         'type': 1}, [update])[0]
         for product_id, item_updates in by_item.items():
-            for batch in chunks(item_updates, self.stock_batch):
+            for batch in chunks(item_updates, self.inventory_batch_size):
                 written = self._write('taobao.skus.quantity.update', {
                         'num_iid': product_id,
                         'skuid_quantities': ';'.join(

@@ -23,8 +23,9 @@ from .base import (
     OrderStatus, PayloadError, PermanentError, Refund, WebhookEvent)
 from .common import (
     CARRIER_NAMES, HttpMixin, all_pages, chunks, guard_payload, identifier,
-    load_json, map_carrier, money, page_backwards, parse_iso, quantity,
-    require, require_list, section, text, texts, to_second)
+    lenient_reference, load_json, map_carrier, money, page_backwards,
+    parse_iso, quantity, require, require_list, section, text, texts,
+    to_second)
 from .signing import verify_b64_hmac_sha256
 
 STATUS = {
@@ -49,6 +50,7 @@ class WooCommerceAdapter(HttpMixin, Adapter):
     overlap = datetime.timedelta(minutes=2)
     lag = datetime.timedelta(minutes=1)
     page_size = 100
+    inventory_batch_size = 100   # products/batch per call
     can_delist = True
     has_webhooks = True
 
@@ -103,6 +105,11 @@ class WooCommerceAdapter(HttpMixin, Adapter):
             'orderby': 'date', 'order': 'asc'}
         return sorted({str(o['id']) for o in all_pages(
                     lambda page: self._orders(params, page, 100), 100)})
+
+    def order_reference(self, payload):
+        "(order id, modified time) even of a payload malformed elsewhere"
+        return lenient_reference(payload, ('id',), 'date_modified_gmt',
+            parse_iso)
 
     @guard_payload
     def parse_order(self, payload):
