@@ -90,6 +90,7 @@ class AdapterContract:
             fake.listing.clear()
             fake.calls.clear()
             fake._throttles.clear()
+            fake._delays.clear()
             fake._failures = 0
             fake.token_valid = True
         # whole minute an hour ago: windows and boundaries fall on seconds
@@ -195,6 +196,15 @@ class AdapterContract:
         with self.assertRaises(TransientError):
             self.adapter.list_orders(self.t0, self.t0 + self.window)
         self.adapter.list_orders(self.t0, self.t0 + self.window)
+
+    def test_slow_answer_is_transient(self):
+        adapter = get_adapter(self.platform)(self.fake.adapter_credentials(),
+            base_url=self.fake.url, session=httpx.Client(timeout=0.2))
+        self.addCleanup(adapter.session.close)
+        self.fake.slow(times=1, seconds=0.5)
+        with self.assertRaises(TransientError) as context:
+            adapter.list_orders(self.t0, self.t0 + self.window)
+        self.assertIn('no answer in time', str(context.exception))
 
     def test_bad_signature_rejected(self):
         adapter = self.make_adapter(**self.bad_credentials())

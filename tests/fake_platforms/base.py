@@ -10,6 +10,7 @@ documented payload shapes and error envelopes.  The test drives it:
         fake.modify_order('1001', modified=t2, status='TRADE_CLOSED')
         fake.throttle(times=2, seconds=3)  # the next 2 calls are refused
         fake.fail(times=1)                 # the next call gets a 5xx
+        fake.slow(times=1, seconds=2)      # the next call answers late
         fake.expire_token()                # calls now fail on the token
         ... adapter calls fake.url ...
         fake.stock, fake.tracking          # what was pushed, in order
@@ -22,6 +23,7 @@ import datetime
 import json
 import socket
 import threading
+import time
 import urllib.parse
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -99,12 +101,16 @@ class _Handler(BaseHTTPRequestHandler):
             response = self.server.platform.dispatch(request)
         except Exception as exception:  # a bug of the fake: say it loudly
             response = Response(repr(exception).encode(), status=599)
-        self.send_response(response.status)
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        self.send_header('Content-Length', str(len(response.body)))
-        self.end_headers()
-        self.wfile.write(response.body)
+        try:
+            self.send_response(response.status)
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+            self.send_header('Content-Length', str(len(response.body)))
+            self.end_headers()
+            self.wfile.write(response.body)
+        except (BrokenPipeError, ConnectionResetError):
+            # the client gave up waiting (slow mode): nobody to answer
+            self.close_connection = True
 
     do_GET = do_POST = do_PUT = do_DELETE = _serve
 
@@ -128,6 +134,7 @@ class FakePlatform:
         self.token_valid = True
         self._throttles = []
         self._failures = 0
+        self._delays = []
         self.lock = threading.RLock()
         self.server = None
 
@@ -177,6 +184,11 @@ class FakePlatform:
         with self.lock:
             self._failures += times
 
+    def slow(self, times=1, seconds=1):
+        "Answer the next `times` calls only after `seconds`"
+        with self.lock:
+            self._delays.extend([seconds] * times)
+
     def expire_token(self):
         self.token_valid = False
 
@@ -224,6 +236,10 @@ class FakePlatform:
 
     # -- HTTP ---------------------------------------------------------------
     def dispatch(self, request):
+        with self.lock:
+            delay = self._delays.pop(0) if self._delays else 0
+        if delay:
+            time.sleep(delay)
         with self.lock:
             if self._failures:
                 self._failures -= 1
