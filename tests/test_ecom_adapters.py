@@ -199,9 +199,9 @@ class AdapterContract:
 
     def test_slow_answer_is_transient(self):
         adapter = get_adapter(self.platform)(self.fake.adapter_credentials(),
-            base_url=self.fake.url, session=httpx.Client(timeout=0.2))
+            base_url=self.fake.url, session=httpx.Client(timeout=0.1))
         self.addCleanup(adapter.session.close)
-        self.fake.slow(times=1, seconds=0.5)
+        self.fake.slow(times=1, seconds=0.3)
         with self.assertRaises(TransientError) as context:
             adapter.list_orders(self.t0, self.t0 + self.window)
         self.assertIn('no answer in time', str(context.exception))
