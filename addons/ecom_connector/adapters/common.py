@@ -73,14 +73,27 @@ class HttpMixin:
                 code=response.status_code)
         return response
 
-    def response_json(self, response):
-        "The JSON body; anything else is a gateway or proxy page: transient"
+    def response_json(self, response, kind=dict):
+        """The JSON body, of the kind expected; anything else is a gateway
+        or proxy page: transient"""
         try:
-            return response.json()
+            body = response.json()
         except ValueError:
             raise TransientError(
                 f"{self.platform}: the answer (HTTP {response.status_code})"
                 f" is not JSON: {response.text[:200]!r}")
+        if not isinstance(body, kind):
+            raise TransientError(f"{self.platform}: unexpected answer "
+                f"{str(body)[:200]}")
+        return body
+
+    def total(self, value):
+        "The count of a list answer (total_results, X-WP-Total...)"
+        try:
+            return int(value or 0)
+        except (TypeError, ValueError):
+            raise TransientError(f"{self.platform}: the list answer's total"
+                f" is not a number: {value!r}")
 
 
 def retry_after_header(headers):

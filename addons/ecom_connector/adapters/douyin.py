@@ -124,8 +124,8 @@ class DouyinAdapter(HttpMixin, Adapter):
             if not isinstance(data, dict):
                 raise TransientError(f"douyin order.searchList: no data in "
                     f"{data!r}")
-            return data.get('shop_order_list') or [], int(
-                data.get('total') or 0)
+            return (data.get('shop_order_list') or [],
+                self.total(data.get('total')))
         return fetch
 
     def list_orders(self, start, end, page_token=None):

@@ -123,7 +123,7 @@ class JdAdapter(HttpMixin, Adapter):
                         'dateType': date_type, 'sortType': 1,
                         }), 'searchorderinfo_result')
             return (result.get('orderInfoList') or [],
-                int(result.get('orderTotal') or 0))
+                self.total(result.get('orderTotal')))
         return fetch
 
     def list_orders(self, start, end, page_token=None):

@@ -106,7 +106,7 @@ class PinduoduoAdapter(HttpMixin, Adapter):
                     'page': page, 'page_size': self.page_size,
                     'use_has_next': False})
             return (result.get('order_sn_list') or [],
-                int(result.get('total_count') or 0))
+                self.total(result.get('total_count')))
         return page_backwards(fetch, page_token, self.page_size)
 
     def get_order(self, platform_order_id):
@@ -128,7 +128,7 @@ class PinduoduoAdapter(HttpMixin, Adapter):
                         'order_status': 5, 'refund_status': 5,
                         'page': page, 'page_size': 100})
                 return (result.get('order_list') or [],
-                    int(result.get('total_count') or 0))
+                    self.total(result.get('total_count')))
             ids.update(o['order_sn'] for o in all_pages(fetch, 100))
         return sorted(ids)
 

@@ -134,7 +134,8 @@ class TaobaoAdapter(HttpMixin, Adapter):
                     'page_size': self.page_size,
                     'use_has_next': False,
                     })
-            return trades_of(result), int(result.get('total_results') or 0)
+            return (trades_of(result),
+                self.total(result.get('total_results')))
         return page_backwards(fetch, page_token, self.page_size)
 
     def get_order(self, platform_order_id):
@@ -152,7 +153,8 @@ class TaobaoAdapter(HttpMixin, Adapter):
                     'end_created': shanghai_text(last),
                     'page_no': page_no, 'page_size': 100,
                     'use_has_next': False})
-            return trades_of(result), int(result.get('total_results') or 0)
+            return (trades_of(result),
+                self.total(result.get('total_results')))
         return sorted({str(t.get('tid_str') or t.get('tid'))
                 for t in all_pages(fetch, 100)})
 

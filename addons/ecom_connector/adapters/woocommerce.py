@@ -71,7 +71,8 @@ class WooCommerceAdapter(HttpMixin, Adapter):
             if response.status_code in {401, 403}:
                 raise AuthError(says, code=error.get('code'))
             raise PermanentError(says, code=error.get('code'))
-        return self.response_json(response), response.headers
+        return (self.response_json(response, (dict, list)),
+            response.headers)
 
     # -- orders -------------------------------------------------------------
     def _orders(self, params, page, per_page):
@@ -81,7 +82,7 @@ class WooCommerceAdapter(HttpMixin, Adapter):
         if not isinstance(orders, list):
             raise PermanentError(f"woocommerce /orders: not a list: "
                 f"{str(orders)[:200]}")
-        return orders, int(headers.get('X-WP-Total') or 0)
+        return orders, self.total(headers.get('X-WP-Total'))
 
     def list_orders(self, start, end, page_token=None):
         self.check_window(start, end)
