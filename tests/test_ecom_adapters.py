@@ -428,8 +428,21 @@ class TaobaoTestCase(ClockContract, AdapterContract, unittest.TestCase):
         for n in range(7):
             self.add(self.order_id(n), n)
         self.pull(self.t0, self.t0 + self.window)
-        pages = [int(params['page_no']) for method, params in self.fake.calls]
+        pages = [int(params['page_no']) for method, params in self.fake.calls
+            if method == 'taobao.trades.sold.increment.get']
         self.assertEqual(pages, [1, 3, 2, 1])
+
+    def test_details_read_for_listed_trades(self):
+        "The list's trades are partial: the receiver comes with the detail"
+        self.add(self.order_id(1), 1)
+        listed = self.fake.partial(self.fake.entries[self.order_id(1)].payload)
+        self.assertNotIn('receiver_city', listed)
+        payload, = self.pull(self.t0, self.t0 + self.window)
+        self.assertEqual(self.adapter.parse_order(payload).address.city,
+            '杭州市')
+        self.assertEqual([m for m, p in self.fake.calls], [
+                'taobao.trades.sold.increment.get',
+                'taobao.trade.fullinfo.get'])
 
     def test_times_sent_in_shanghai(self):
         self.pull(self.t0, self.t0 + self.window)

@@ -121,8 +121,14 @@ class TaobaoFake(FakePlatform):
         entries = self.select(start, end, by=by)
         return self.reply(method, {
             'total_results': len(entries),
-            'trades': {'trade': [e.payload for e in page_of(
+            'trades': {'trade': [self.partial(e.payload) for e in page_of(
                         entries, page_no, page_size)]}})
+
+    @staticmethod
+    def partial(trade):
+        "List calls give partial trades: no receiver, no buyer message"
+        return {key: value for key, value in trade.items()
+            if not key.startswith('receiver_') and key != 'buyer_message'}
 
     def api_taobao_trades_sold_increment_get(self, method, params):
         return self._list(method, params, 'modified')

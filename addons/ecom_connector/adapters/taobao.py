@@ -65,6 +65,8 @@ class TaobaoAdapter(HttpMixin, Adapter):
     page_size = 50
     can_delist = True
     inventory_batch_size = 20    # taobao.skus.quantity.update: 20 SKUs
+    # The list gives partial trades (no receiver): read each one's detail
+    fetch_details = True
 
     # -- protocol -----------------------------------------------------------
     def call(self, method, params=None):
@@ -136,7 +138,21 @@ class TaobaoAdapter(HttpMixin, Adapter):
                     })
             return (trades_of(result),
                 self.total(result.get('total_results')))
-        return page_backwards(fetch, page_token, self.page_size)
+        page = page_backwards(fetch, page_token, self.page_size)
+        if self.fetch_details:
+            page.payloads = [self.detail(trade) for trade in page.payloads]
+        return page
+
+    def detail(self, trade):
+        "The full trade of a listed one (the listed one if it is gone)"
+        tid = trade.get('tid_str') or trade.get('tid') if isinstance(
+            trade, dict) else None
+        if tid in (None, ''):
+            return trade     # kept as is: parse_order will say what is wrong
+        try:
+            return self.get_order(tid) or trade
+        except PermanentError:
+            return trade
 
     def get_order(self, platform_order_id):
         result = self.call('taobao.trade.fullinfo.get', {
