@@ -6,7 +6,8 @@ sign_method (md5, hmac or hmac-sha256; md5 by default), carriers (optional
 {our carrier code: TOP company_code} overriding CARRIERS).
 
 Orders are pulled with taobao.trades.sold.increment.get (modified time,
-window at most one day, 30 minutes here, pages read from the last), stock
+window at most one day, 30 minutes here, pages read from the last), each
+listed trade then read in full with taobao.trade.fullinfo.get; stock
 is set in full (never deltas, which race with the platform's own
 reservations), tracking goes by taobao.logistics.offline.send.  TOP pushes
 through TMC (a WebSocket channel), not webhooks: polling is the source.
