@@ -4,6 +4,7 @@
 No database: the adapters are plain Python and the fakes are HTTP servers
 on 127.0.0.1 that check signatures and limits as the platforms do.
 """
+import base64
 import copy
 import datetime
 import threading
@@ -952,7 +953,7 @@ class ShopifyTestCase(WebhookContract, AdapterContract,
 class WooCommerceTestCase(WebhookContract, AdapterContract,
         unittest.TestCase):
     platform = 'woocommerce'
-    bad_signature_says = 'woocommerce_rest_cannot_view'   # the keys
+    bad_signature_says = 'Invalid signature'   # OAuth 1.0a over HTTP
     status_cases = [
         ('pending', {}, OrderStatus.AWAITING_PAYMENT),
         ('checkout-draft', {}, OrderStatus.AWAITING_PAYMENT),
@@ -989,6 +990,35 @@ class WooCommerceTestCase(WebhookContract, AdapterContract,
                 'date_modified_gmt'),
             ('no currency', dict(good, currency=''), 'currency: missing'),
             ]
+
+    def test_oauth_nonce_used_once(self):
+        "A signed request replayed (same nonce) is refused"
+        sent = []
+        adapter = self.make_adapter()
+        adapter.session = httpx.Client(transport=httpx.MockTransport(
+                lambda request: sent.append(request) or httpx.Response(
+                    200, json=[], headers={'X-WP-Total': '0'})))
+        adapter.list_orders(self.t0, self.t0 + self.window)
+        url = str(sent[0].url)
+        self.assertIn('oauth_signature=', url)
+        self.assertEqual(self.http.get(url).status_code, 200)
+        replay = self.http.get(url)
+        self.assertEqual(replay.status_code, 401)
+        self.assertIn('nonce', replay.json()['message'])
+
+    def test_basic_auth_over_https(self):
+        "Over TLS the keys go as HTTP Basic, nothing signed in the query"
+        sent = []
+        adapter = get_adapter('woocommerce')({'consumer_key': 'ck_1',
+                'consumer_secret': 'cs_1'}, base_url='https://shop.example',
+            session=httpx.Client(transport=httpx.MockTransport(
+                    lambda request: sent.append(request) or httpx.Response(
+                        200, json=[], headers={'X-WP-Total': '0'}))))
+        adapter.list_orders(self.t0, self.t0 + self.window)
+        request, = sent
+        self.assertEqual(request.headers['Authorization'],
+            'Basic ' + base64.b64encode(b'ck_1:cs_1').decode())
+        self.assertNotIn('oauth_', str(request.url))
 
     def test_dates_sent_in_gmt_with_exclusive_bounds(self):
         self.pull(self.t0, self.t0 + self.window)

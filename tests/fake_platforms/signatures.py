@@ -8,6 +8,7 @@ the adapters' signers is refused by the fakes instead of mirrored.
 import base64
 import hashlib
 import hmac
+from urllib.parse import quote
 
 
 def top_sign(params, secret, sign_method='md5'):
@@ -44,3 +45,19 @@ def douyin_push_sign(app_key, app_secret, raw_body):
 def b64_hmac_sha256(secret, raw_body):
     return base64.b64encode(hmac.new(secret.encode(), raw_body,
             hashlib.sha256).digest()).decode()
+
+
+def woocommerce_oauth_signature(method, url, params, consumer_secret,
+        signature_method):
+    "As WC_REST_Authentication::check_oauth_signature computes it"
+    def raw(value):
+        return quote(str(value), safe='~')
+    query = '%26'.join(raw(f'{raw(k)}={raw(params[k])}')
+        for k in sorted(params) if k != 'oauth_signature')
+    string = f'{method}&{raw(url)}&{query}'
+    algorithm = {'HMAC-SHA256': hashlib.sha256,
+        'HMAC-SHA1': hashlib.sha1}.get(signature_method)
+    if algorithm is None:
+        return None
+    return base64.b64encode(hmac.new((consumer_secret + '&').encode(),
+            string.encode('utf-8'), algorithm).digest()).decode()

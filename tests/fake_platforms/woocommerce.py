@@ -1,8 +1,9 @@
 # This file is part of ecom-erp. Licensed under the GNU GPL v3 or later.
 """Fake WooCommerce REST API v3 (marketplace-apis.md §8)
 
-/wp-json/wc/v3/... with HTTP Basic auth (consumer key and secret; 401
-woocommerce_rest_cannot_view otherwise).  GET /orders filters on
+/wp-json/wc/v3/... of a shop on plain HTTP: one-legged OAuth 1.0a in the
+query (signature, timestamp within 15 min, nonce used once), as
+WooCommerce requires without TLS; 401 otherwise.  GET /orders filters on
 modified_after / modified_before (WordPress date queries: both bounds
 exclusive; site-local time unless dates_are_gmt=true), orderby/order,
 per_page <= 100, page, with X-WP-Total and X-WP-TotalPages.  Product and
@@ -10,14 +11,13 @@ variation batches, order notes and status updates are recorded.  Throttling
 is a hosting WAF's 429 with Retry-After.  Webhooks are signed with
 X-WC-Webhook-Signature; the ping on creation is an unsigned form body.
 """
-import base64
 import datetime
 import json
 import re
 import uuid
 
 from .base import FakePlatform, Response
-from .signatures import b64_hmac_sha256
+from .signatures import b64_hmac_sha256, woocommerce_oauth_signature
 
 UTC = datetime.timezone.utc
 SITE_TZ = datetime.timezone(datetime.timedelta(hours=2))   # the shop's
@@ -39,6 +39,7 @@ class WooCommerceFake(FakePlatform):
     def __init__(self, credentials=None, now=None):
         super().__init__(credentials, now=now)
         self.notes = {}      # order id -> [note]
+        self.nonces = set()
 
     def make_order(self, order_id, created, modified, status, lines):
         items, total = [], 0
@@ -87,32 +88,49 @@ class WooCommerceFake(FakePlatform):
             headers={'Retry-After': str(seconds),
                 'Content-Type': 'text/html'})
 
-    def authorised(self, request):
-        header = request.headers.get('Authorization') or ''
-        if header.startswith('Basic '):
-            key, _, secret = base64.b64decode(header[6:]).decode().partition(
-                ':')
-        else:
-            key = request.query.get('consumer_key')
-            secret = request.query.get('consumer_secret')
-        return self.token_valid and (key, secret) == (
-            self.credentials['consumer_key'],
-            self.credentials['consumer_secret'])
+    def authenticate(self, request):
+        "None when the OAuth 1.0a query is right, else the 401 answer"
+        query = request.query
+        if not self.token_valid or query.get('oauth_consumer_key') != (
+                self.credentials['consumer_key']):
+            return self.error('woocommerce_rest_authentication_error',
+                'Consumer key is invalid.', 401)
+        url = f"http://{request.headers.get('Host')}{request.path}"
+        expected = woocommerce_oauth_signature(request.method, url, query,
+            self.credentials['consumer_secret'],
+            query.get('oauth_signature_method'))
+        if expected is None or query.get('oauth_signature') != expected:
+            return self.error('woocommerce_rest_authentication_error',
+                'Invalid signature - provided signature does not match.',
+                401)
+        try:
+            stamp = int(query.get('oauth_timestamp', ''))
+        except ValueError:
+            stamp = 0
+        if abs(self.now().timestamp() - stamp) > 15 * 60:
+            return self.error('woocommerce_rest_authentication_error',
+                'Invalid timestamp.', 401)
+        with self.lock:
+            if query.get('oauth_nonce') in self.nonces:
+                return self.error('woocommerce_rest_authentication_error',
+                    'Invalid nonce - nonce has already been used.', 401)
+            self.nonces.add(query.get('oauth_nonce'))
 
     def handle(self, request):
         if not request.path.startswith('/wp-json/wc/v3/'):
             return self.error('rest_no_route',
                 'No route was found matching the URL and request method.',
                 404)
-        if not self.authorised(request):
-            return self.error('woocommerce_rest_cannot_view',
-                'Sorry, you cannot list resources.', 401)
+        refused = self.authenticate(request)
+        if refused:
+            return refused
         route = request.path[len('/wp-json/wc/v3'):]
         body = request.json() if request.body else None
         with self.lock:
             self.calls.append((f'{request.method} {route}',
-                    {**request.query, **(body if isinstance(body, dict)
-                            else {})}))
+                    {**{k: v for k, v in request.query.items()
+                            if not k.startswith('oauth_')},
+                        **(body if isinstance(body, dict) else {})}))
         for pattern, name in [
                 (r'/orders', 'orders'),
                 (r'/orders/(\d+)', 'order'),

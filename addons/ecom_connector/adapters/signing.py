@@ -9,6 +9,7 @@ import base64
 import hashlib
 import hmac
 import json
+import urllib.parse
 
 
 def sorted_kv_sign(params, secret, sign_method='md5'):
@@ -102,6 +103,32 @@ def kuaishou_sign(access_token, appkey, method, param, sign_method,
     if sign_method == 'MD5':
         return hashlib.md5(data.encode('utf-8')).hexdigest()
     raise ValueError(f"unknown sign method {sign_method!r}")
+
+
+def rfc3986(value):
+    "PHP's rawurlencode: everything but A-Z a-z 0-9 - _ . ~ encoded"
+    return urllib.parse.quote(str(value), safe='~')
+
+
+def woocommerce_oauth_signature(method, url, params, consumer_secret,
+        signature_method='HMAC-SHA256'):
+    """WooCommerce REST over plain HTTP: one-legged OAuth 1.0a
+
+    As class-wc-rest-authentication.php checks it: the query parameters
+    but oauth_signature sorted by name, each name and value encoded
+    (RFC 3986), joined `name=value` and encoded again, joined with %26;
+    signed string METHOD&encoded(url without query)&that; key
+    consumer_secret + '&'; base64 of the HMAC (SHA256 or SHA1).
+    """
+    pairs = [f'{rfc3986(key)}={rfc3986(params[key])}'
+        for key in sorted(params) if key != 'oauth_signature']
+    query = '%26'.join(rfc3986(pair) for pair in pairs)
+    string = f'{method.upper()}&{rfc3986(url)}&{query}'
+    digest = {'HMAC-SHA256': hashlib.sha256,
+        'HMAC-SHA1': hashlib.sha1}[signature_method]
+    return base64.b64encode(hmac.new(
+            (consumer_secret + '&').encode('utf-8'), string.encode('utf-8'),
+            digest).digest()).decode()
 
 
 def b64_hmac_sha256(secret, raw_body):

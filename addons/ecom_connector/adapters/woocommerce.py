@@ -1,8 +1,8 @@
 # This file is part of ecom-erp. Licensed under the GNU GPL v3 or later.
 """WooCommerce REST API v3 (marketplace-apis.md §8)
 
-Credentials: consumer_key, consumer_secret (HTTP Basic over HTTPS; the
-OAuth 1.0a signing WooCommerce wants over plain HTTP is not implemented),
+Credentials: consumer_key, consumer_secret (HTTP Basic over HTTPS; over
+plain HTTP WooCommerce wants one-legged OAuth 1.0a, signed in the query),
 webhook_secret, carriers (optional {our carrier code: carrier name}).
 The adapter's base_url is the site's root (https://shop.example.com).
 
@@ -15,6 +15,7 @@ Amounts of lines are before tax; the order total includes it.
 import datetime
 import html
 import re
+import uuid
 from decimal import Decimal
 
 from . import register
@@ -22,11 +23,11 @@ from .base import (
     Adapter, Address, AuthError, InventoryResult, Order, OrderLine,
     OrderStatus, PayloadError, PermanentError, Refund, WebhookEvent)
 from .common import (
-    CARRIER_NAMES, HttpMixin, all_pages, chunks, guard_payload, identifier,
-    lenient_reference, load_json, map_carrier, money, page_backwards,
-    parse_iso, quantity, require, require_list, section, text, texts,
-    to_second)
-from .signing import verify_b64_hmac_sha256
+    CARRIER_NAMES, HttpMixin, all_pages, chunks, epoch, guard_payload,
+    identifier, lenient_reference, load_json, map_carrier, money,
+    page_backwards, parse_iso, quantity, require, require_list, section,
+    serialise, text, texts, to_second)
+from .signing import verify_b64_hmac_sha256, woocommerce_oauth_signature
 
 STATUS = {
     'pending': OrderStatus.AWAITING_PAYMENT,
@@ -57,9 +58,22 @@ class WooCommerceAdapter(HttpMixin, Adapter):
     def api(self, method, route, params=None, body=None):
         "One REST call under /wp-json/wc/v3; (JSON, headers)"
         url = f"{self.base_url.rstrip('/')}/wp-json/wc/v3{route}"
+        params = {key: serialise(value)
+            for key, value in (params or {}).items()}
+        auth = None
+        if url.startswith('https://'):
+            auth = (self.credential('consumer_key'),
+                self.credential('consumer_secret'))
+        else:
+            params.update({
+                    'oauth_consumer_key': self.credential('consumer_key'),
+                    'oauth_timestamp': str(epoch(self.now())),
+                    'oauth_nonce': uuid.uuid4().hex,
+                    'oauth_signature_method': 'HMAC-SHA256'})
+            params['oauth_signature'] = woocommerce_oauth_signature(method,
+                url, params, self.credential('consumer_secret'))
         response = self.send(method, url, params=params, json=body,
-            auth=(self.credential('consumer_key'),
-                self.credential('consumer_secret')))
+            auth=auth)
         if response.status_code >= 400:
             try:
                 error = response.json()
