@@ -17,6 +17,7 @@ import time
 
 from bench.common import report
 from tests.fake_platforms import FAKES, start_fake
+from tests.fake_platforms.__main__ import fill, generated_id
 from trytond.modules.ecom_connector.adapters import get_adapter
 
 UTC = datetime.timezone.utc
@@ -25,42 +26,26 @@ ANCHOR_ORDERS = 500
 SPAN = datetime.timedelta(hours=12)
 
 
-def order_id(platform, n):
-    return {
-        'pinduoduo': f'240501-{123456789012345 + n}',
-        'douyin': str(6920000000000000001 + n),
-        }.get(platform, str(10000000 + n))
-
-
-def fill(fake, platform, start):
-    for n in range(ORDERS):
-        moment = start + SPAN * n / ORDERS
-        fake.add_order(order_id(platform, n), created=moment - datetime.
-            timedelta(minutes=5), modified=moment, lines=[
-                dict(sku_id=str(100 + k), product_id=str(200 + k),
-                    sku_code=f'SKU-{k}', title=f'Item {k}', quantity=k + 1,
-                    price='19.90') for k in range(3)])
-
-
 def main():
     rows = []
-    start = (datetime.datetime.now(UTC) - datetime.timedelta(hours=13)
-        ).replace(second=0, microsecond=0)
     for platform in FAKES:
         fake = start_fake(platform)
         try:
-            fill(fake, platform, start)
+            fill(fake, ORDERS, SPAN / datetime.timedelta(hours=1))
+            end = datetime.datetime.now(UTC) + datetime.timedelta(seconds=1)
+            start = end - SPAN - datetime.timedelta(minutes=1)
             adapter = get_adapter(platform)(fake.adapter_credentials(),
                 base_url=fake.url)
             began = time.perf_counter()
             orders = [adapter.parse_order(p)
-                for p in adapter.iter_order_payloads(start, start + SPAN)]
+                for p in adapter.iter_order_payloads(start, end)]
             ours = len(orders) / (time.perf_counter() - began)
             assert len({o.platform_order_id for o in orders}) == ORDERS
 
             began = time.perf_counter()
             for n in range(ANCHOR_ORDERS):
-                adapter.parse_order(adapter.get_order(order_id(platform, n)))
+                adapter.parse_order(adapter.get_order(
+                        generated_id(platform, n)))
             anchor = ANCHOR_ORDERS / (time.perf_counter() - began)
             adapter.close()
         finally:

@@ -25,6 +25,6 @@ def fake_class(platform):
     return getattr(module, FAKES[platform])
 
 
-def start_fake(platform, credentials=None, now=None):
-    "A started fake of the platform; stop() it when done"
-    return fake_class(platform)(credentials, now=now).start()
+def start_fake(platform, credentials=None, now=None, port=0):
+    "A started fake of the platform (random port by default); stop() it"
+    return fake_class(platform)(credentials, now=now).start(port)

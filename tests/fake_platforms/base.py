@@ -139,8 +139,8 @@ class FakePlatform:
         self.server = None
 
     # -- life ---------------------------------------------------------------
-    def start(self):
-        self.server = ThreadingHTTPServer(('127.0.0.1', 0), _Handler)
+    def start(self, port=0):
+        self.server = ThreadingHTTPServer(('127.0.0.1', port), _Handler)
         self.server.daemon_threads = True
         self.server.platform = self
         threading.Thread(target=self.server.serve_forever, args=(0.05,),
