@@ -905,6 +905,25 @@ class ShopifyTestCase(WebhookContract, AdapterContract,
             ('gid://shopify/InventoryItem/222', 'gid://shopify/Location/444',
                 'available', 9, 'gid://ecom-erp/StockPush/push-1'))
 
+    def test_stock_activates_item_then_sets(self):
+        "An item not stocked at the location is activated, then set once"
+        self.adapter.update_inventory([InventoryUpdate('222', '333', 4)])
+        self.assertIn(('gid://shopify/InventoryItem/222',
+                'gid://shopify/Location/444'), self.fake.activated)
+        self.assertEqual([(s['sku_id'], s['quantity'])
+                for s in self.fake.stock], [('222', 4)])
+
+    def test_stock_refusal_fails_only_its_update(self):
+        "The mutation is all or nothing: the others are sent again"
+        self.fake.refused_items.add('gid://shopify/InventoryItem/2')
+        self.addCleanup(self.fake.refused_items.clear)
+        results = self.adapter.update_inventory([InventoryUpdate(str(n), 'P',
+                    n) for n in (1, 2, 3)])
+        self.assertEqual([r.ok for r in results], [True, False, True])
+        self.assertIn('INVALID_INVENTORY_ITEM', results[1].message)
+        self.assertEqual(sorted((s['sku_id'], s['quantity'])
+                for s in self.fake.stock), [('1', 1), ('3', 3)])
+
     def test_partial_fulfilment_by_line(self):
         order_id = self.order_id(1)
         payload = self.add(order_id, 1, lines=[

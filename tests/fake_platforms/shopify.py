@@ -43,6 +43,8 @@ class ShopifyFake(FakePlatform):
         super().__init__(credentials, now=now)
         self.fulfillment_orders = {}    # order id -> [fulfillment order]
         self.fulfillments = {}          # order id -> [tracking numbers]
+        self.activated = set()          # (inventory item, location)
+        self.refused_items = set()      # inventory items always refused
 
     def make_order(self, order_id, created, modified, status, lines):
         financial, fulfillment = (status or 'PAID/UNFULFILLED').split('/')
@@ -194,7 +196,18 @@ class ShopifyFake(FakePlatform):
         data = variables['input']
         errors = []
         for index, quantity in enumerate(data.get('quantities') or []):
-            if 'changeFromQuantity' not in quantity:
+            field = ['input', 'quantities', str(index), 'inventoryItemId']
+            if quantity['inventoryItemId'] in self.refused_items:
+                errors.append({'code': 'INVALID_INVENTORY_ITEM',
+                        'field': field,
+                        'message': 'The specified inventory item could not '
+                        'be found.'})
+            elif (quantity['inventoryItemId'], quantity['locationId']) not in (
+                    self.activated):
+                errors.append({'code': 'ITEM_NOT_STOCKED_AT_LOCATION',
+                        'field': field, 'message': 'The specified inventory '
+                        'item is not stocked at the location.'})
+            elif 'changeFromQuantity' not in quantity:
                 errors.append({'code': 'INVALID_CHANGE_FROM_QUANTITY',
                         'field': ['input', 'quantities', str(index),
                             'changeFromQuantity'],
@@ -220,6 +233,13 @@ class ShopifyFake(FakePlatform):
                         'reference': data.get('referenceDocumentUri')})
         return self.data({'inventorySetQuantities': {
                     'inventoryAdjustmentGroup': {'reason': data['reason']},
+                    'userErrors': []}})
+
+    def op_inventoryActivate(self, variables):
+        with self.lock:
+            self.activated.add((variables['item'], variables['location']))
+        return self.data({'inventoryActivate': {'inventoryLevel': {
+                        'id': 'gid://shopify/InventoryLevel/1'},
                     'userErrors': []}})
 
     def op_OrderFulfillment(self, variables):

@@ -9,8 +9,8 @@ set), carriers (optional {our carrier code: Shopify company name}).
 Orders are read by updated_at with cursor pages (keyset: stable while
 paging), throttling arrives as HTTP 200 with THROTTLED and its wait is
 computed from extensions.cost.  Stock is set with inventorySetQuantities
-(`available`, changeFromQuantity null: we are the source of truth; the
-item must be active at the location).  Ids are kept as the numeric tail of
+(`available`, changeFromQuantity null: we are the source of truth; an
+item not stocked at the location is activated there first).  Ids are kept as the numeric tail of
 the GIDs, as Tryton's web_shop_shopify does.
 
 Tryton's web_shop_shopify module models a web shop as a sale channel with
@@ -73,6 +73,12 @@ SET_QUANTITIES = '''mutation inventorySetQuantities(
   inventorySetQuantities(input: $input) {
     inventoryAdjustmentGroup { reason }
     userErrors { code field message }
+  }
+}'''
+ACTIVATE = '''mutation inventoryActivate($item: ID!, $location: ID!) {
+  inventoryActivate(inventoryItemId: $item, locationId: $location) {
+    inventoryLevel { id }
+    userErrors { field message }
   }
 }'''
 FULFILLMENT_QUERY = '''query OrderFulfillment($id: ID!) {
@@ -323,34 +329,65 @@ class ShopifyAdapter(HttpMixin, Adapter):
                     update.product_id, False,
                     f"shopify: variant {update.sku_id} has no inventory item")
         for batch in chunks(known, self.inventory_batch_size):
-            key = batch[0].idempotency_key or uuid.uuid4().hex
-            data = self.graphql(SET_QUANTITIES, {'input': {
-                        'name': 'available', 'reason': 'correction',
-                        'referenceDocumentUri':
-                        f'gid://ecom-erp/StockPush/{key}',
-                        'quantities': [{
-                                'inventoryItemId': items[u.sku_id],
-                                'locationId': location,
-                                'quantity': max(int(u.quantity), 0),
-                                # we are the source of truth (2026-04 on)
-                                'changeFromQuantity': None}
-                            for u in batch]}})
-            errors = (data.get('inventorySetQuantities') or {}).get(
-                'userErrors') or []
-            failed = {}
-            for error in errors:
-                field = error.get('field') or []
-                index = (int(field[2]) if len(field) > 2
-                    and str(field[2]).isdigit() else None)
-                for position in ([index] if index is not None
-                        else range(len(batch))):
-                    failed[position] = (f"shopify: {error.get('code')} "
-                        f"{error.get('message')}")
+            refused = self._set_batch(batch, items, location)
             for position, update in enumerate(batch):
                 results[id(update)] = InventoryResult(update.sku_id,
-                    update.product_id, position not in failed,
-                    failed.get(position))
+                    update.product_id, position not in refused,
+                    refused.get(position))
         return [results[id(update)] for update in updates]
+
+    def _set_batch(self, batch, items, location):
+        """Set a batch; {position: message} of the updates refused
+
+        The mutation is all or nothing: on user errors the refused updates
+        are left out and the others sent again; an item not stocked at the
+        location is activated there first, as Tryton's own module does.
+        """
+        pending, refused = list(range(len(batch))), {}
+        for attempt in range(3):
+            errors = self._set_quantities([batch[i] for i in pending],
+                items, location)
+            if not errors:
+                return refused
+            if None in errors:     # not about one quantity: all refused
+                refused.update((p, errors[None][1]) for p in pending)
+                return refused
+            for index, (code, message) in errors.items():
+                if code == 'ITEM_NOT_STOCKED_AT_LOCATION':
+                    self.graphql(ACTIVATE, {'item': items[
+                                batch[pending[index]].sku_id],
+                            'location': location})
+                else:
+                    refused[pending[index]] = message
+            pending = [p for p in pending if p not in refused]
+            if not pending:
+                return refused
+        refused.update((p, "shopify: stock not set after activation")
+            for p in pending)
+        return refused
+
+    def _set_quantities(self, updates, items, location):
+        "{index in updates, or None: (code, message)} of the user errors"
+        key = updates[0].idempotency_key or uuid.uuid4().hex
+        data = self.graphql(SET_QUANTITIES, {'input': {
+                    'name': 'available', 'reason': 'correction',
+                    'referenceDocumentUri': f'gid://ecom-erp/StockPush/{key}',
+                    'quantities': [{
+                            'inventoryItemId': items[u.sku_id],
+                            'locationId': location,
+                            'quantity': max(int(u.quantity), 0),
+                            # we are the source of truth (2026-04 on)
+                            'changeFromQuantity': None}
+                        for u in updates]}})
+        errors = {}
+        for error in (data.get('inventorySetQuantities') or {}).get(
+                'userErrors') or []:
+            field = error.get('field') or []
+            index = (int(field[2]) if len(field) > 2
+                and str(field[2]).isdigit() else None)
+            errors[index] = (error.get('code'),
+                f"shopify: {error.get('code')} {error.get('message')}")
+        return errors
 
     # -- fulfilment ---------------------------------------------------------
     def carrier_code(self, carrier):
