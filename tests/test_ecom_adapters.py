@@ -505,6 +505,17 @@ class TaobaoTestCase(ClockContract, AdapterContract, unittest.TestCase):
         self.assertEqual(calls, ['taobao.skus.quantity.update'] * 3)
         self.assertEqual(len(self.fake.stock), 45)
 
+    def test_refused_sku_fails_alone(self):
+        "A refused batch is sent again SKU by SKU"
+        self.fake.refused_skus = {'S2'}
+        self.addCleanup(setattr, self.fake, 'refused_skus', frozenset())
+        results = self.adapter.update_inventory([InventoryUpdate(f'S{n}', 'P1',
+                    n) for n in (1, 2, 3)])
+        self.assertEqual([r.ok for r in results], [True, False, True])
+        self.assertIn('S2', results[1].message)
+        self.assertEqual([(s['sku_id'], s['quantity'])
+                for s in self.fake.stock], [('S1', 1), ('S3', 3)])
+
     def test_item_level_stock(self):
         self.adapter.update_inventory([InventoryUpdate(None, '7200', 4)])
         self.assertEqual(self.fake.stock, [{'product_id': '7200',

@@ -143,7 +143,14 @@ class TaobaoFake(FakePlatform):
                 'isv.trade-not-exist', '交易不存在')
         return self.reply(method, {'trade': entry.payload})
 
+    refused_skus = frozenset()
+
     def _stock(self, method, params, quantities):
+        refused = [sku for sku, _ in quantities if sku in self.refused_skus]
+        if refused:
+            return self.error(15, 'Remote service error',
+                'isv.item-quantity-item-update-service-error',
+                f'SKU {refused[0]} 不存在')
         with self.lock:
             for sku_id, quantity in quantities:
                 self.stock.append({'product_id': params['num_iid'],

@@ -10,8 +10,8 @@ Orders are read by updated_at with cursor pages (keyset: stable while
 paging), throttling arrives as HTTP 200 with THROTTLED and its wait is
 computed from extensions.cost.  Stock is set with inventorySetQuantities
 (`available`, changeFromQuantity null: we are the source of truth; an
-item not stocked at the location is activated there first).  Ids are kept as the numeric tail of
-the GIDs, as Tryton's web_shop_shopify does.
+item not stocked at the location is activated there first).  Ids are
+kept as the numeric tail of the GIDs, as Tryton's web_shop_shopify does.
 
 Tryton's web_shop_shopify module models a web shop as a sale channel with
 its own import; this adapter gives ecom_connector the same platform behind

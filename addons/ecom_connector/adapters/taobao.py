@@ -268,8 +268,9 @@ class TaobaoAdapter(HttpMixin, Adapter):
     def update_inventory(self, updates):
         """Full-overwrite stock (type=1), by batches of 20 SKUs per item
 
-        A refused call marks its updates failed; throttling, transient and
-        credential errors are raised for the caller to retry.
+        A refused batch is sent again SKU by SKU, so that one bad SKU fails
+        alone; throttling, transient and credential errors are raised for
+        the caller to retry.
         """
         results = {}
         by_item = {}
@@ -277,25 +278,29 @@ class TaobaoAdapter(HttpMixin, Adapter):
             if update.sku_id:
                 by_item.setdefault(update.product_id, []).append(update)
             else:
-                results[id(update)] = self._write(
-                    'taobao.item.quantity.update',
-                    {'num_iid': update.product_id,
-                        'quantity': max(int(update.quantity), 0),
-                        'type': 1}, [update])[0]
+                results[id(update)], = self._write_one(update)
         for product_id, item_updates in by_item.items():
             for batch in chunks(item_updates, self.inventory_batch_size):
-                written = self._write('taobao.skus.quantity.update', {
-                        'num_iid': product_id,
-                        'skuid_quantities': ';'.join(
-                            f'{u.sku_id}:{max(int(u.quantity), 0)}'
-                            for u in batch),
-                        'type': 1}, batch)
+                written = write_results(batch, lambda batch=batch: self.call(
+                        'taobao.skus.quantity.update', {
+                            'num_iid': product_id,
+                            'skuid_quantities': ';'.join(
+                                f'{u.sku_id}:{max(int(u.quantity), 0)}'
+                                for u in batch),
+                            'type': 1}))
+                if len(batch) > 1 and not written[0].ok:
+                    written = [self._write_one(u)[0] for u in batch]
                 for update, result in zip(batch, written):
                     results[id(update)] = result
         return [results[id(update)] for update in updates]
 
-    def _write(self, method, params, updates):
-        return write_results(updates, lambda: self.call(method, params))
+    def _write_one(self, update):
+        params = {'num_iid': update.product_id,
+            'quantity': max(int(update.quantity), 0), 'type': 1}
+        if update.sku_id:
+            params['sku_id'] = update.sku_id
+        return write_results([update], lambda: self.call(
+                'taobao.item.quantity.update', params))
 
     def delist(self, product_ids):
         for product_id in product_ids:
