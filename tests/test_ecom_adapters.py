@@ -261,6 +261,25 @@ class AdapterContract:
                 return payload
         raise AssertionError("no lines in the payload")
 
+    def test_bad_encoding_named(self):
+        "A text the database could not store is refused, its path named"
+        good = self.add(self.order_id(1), 1)
+        lines = self.break_lines(copy.deepcopy(good))
+        key = next(k for k in good if k in lines and lines[k] == 'junk')
+        payload = copy.deepcopy(good)
+        line = payload[key]
+        while not isinstance(line, dict) or not any(
+                isinstance(v, str) for v in line.values()):
+            line = (line[0] if isinstance(line, list)
+                else next(v for v in line.values()
+                    if isinstance(v, (dict, list))))
+        field = next(k for k, v in line.items() if isinstance(v, str))
+        line[field] = 'T-shirt \ud800'
+        with self.assertRaises(PayloadError) as context:
+            self.adapter.parse_order(payload)
+        self.assertIn('bad encoding', str(context.exception))
+        self.assertIn(f'.{field}', str(context.exception))
+
     def test_junk_in_any_field_never_crashes(self):
         "Every field of a good payload replaced by junk: an order or a "
         "PayloadError, nothing else"
