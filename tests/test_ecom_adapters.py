@@ -83,17 +83,7 @@ class AdapterContract:
         cls.fake.stop()
 
     def setUp(self):
-        fake = self.fake
-        with fake.lock:
-            fake.entries.clear()
-            fake.stock.clear()
-            fake.tracking.clear()
-            fake.listing.clear()
-            fake.calls.clear()
-            fake._throttles.clear()
-            fake._delays.clear()
-            fake._failures = 0
-            fake.token_valid = True
+        self.fake.reset()
         # whole minute an hour ago: windows and boundaries fall on seconds
         self.t0 = (datetime.datetime.now(UTC) - datetime.timedelta(hours=2)
             ).replace(second=0, microsecond=0)

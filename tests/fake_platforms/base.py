@@ -137,6 +137,7 @@ class FakePlatform:
         self._delays = []
         self.lock = threading.RLock()
         self.server = None
+        self._selected = {}      # select() answers while nothing changes
 
     # -- life ---------------------------------------------------------------
     def start(self, port=0):
@@ -174,6 +175,16 @@ class FakePlatform:
         return dict(self.credentials)
 
     # -- what the test controls ---------------------------------------------
+    def reset(self):
+        "Forget every order, write, call and failure mode"
+        with self.lock:
+            for records in (self.entries, self.stock, self.tracking,
+                    self.listing, self.calls, self._throttles, self._delays,
+                    self._selected):
+                records.clear()
+            self._failures = 0
+            self.token_valid = True
+
     def throttle(self, times=1, seconds=1):
         "Refuse the next `times` calls with the platform's throttle error"
         with self.lock:
@@ -211,6 +222,7 @@ class FakePlatform:
         with self.lock:
             self.entries[str(order_id)] = Entry(str(order_id), payload,
                 created, modified or created)
+            self._selected.clear()
         return payload
 
     def modify_order(self, order_id, modified, **fields):
@@ -220,19 +232,26 @@ class FakePlatform:
             entry.payload.update(fields)
             entry.modified = modified
             self.set_modified(entry.payload, modified)
+            self._selected.clear()
         return entry.payload
 
     def select(self, start, end, by='modified', include_start=True,
             include_end=True):
         "The entries whose time is in the bounds, newest first"
         low, high = start.timestamp(), end.timestamp()
+        key = (by, low, high, include_start, include_end)
         with self.lock:
+            if key in self._selected:     # the next page of the same list
+                return list(self._selected[key])
             stamped = [(e.stamp(by), e) for e in self.entries.values()]
         found = [(stamp, e) for stamp, e in stamped
             if (low < stamp or (include_start and low == stamp))
             and (stamp < high or (include_end and stamp == high))]
         found.sort(key=lambda pair: (pair[0], pair[1].order_id), reverse=True)
-        return [e for stamp, e in found]
+        found = [e for stamp, e in found]
+        with self.lock:
+            self._selected[key] = found
+        return list(found)
 
     # -- HTTP ---------------------------------------------------------------
     def dispatch(self, request):

@@ -46,6 +46,14 @@ class ShopifyFake(FakePlatform):
         self.activated = set()          # (inventory item, location)
         self.refused_items = set()      # inventory items always refused
 
+    def reset(self):
+        super().reset()
+        with self.lock:
+            self.fulfillment_orders.clear()
+            self.fulfillments.clear()
+            self.activated.clear()
+            self.refused_items.clear()
+
     def make_order(self, order_id, created, modified, status, lines):
         financial, fulfillment = (status or 'PAID/UNFULFILLED').split('/')
         items, total = [], 0

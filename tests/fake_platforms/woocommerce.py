@@ -41,6 +41,11 @@ class WooCommerceFake(FakePlatform):
         self.notes = {}      # order id -> [note]
         self.nonces = set()
 
+    def reset(self):
+        super().reset()
+        with self.lock:
+            self.notes.clear()
+
     def make_order(self, order_id, created, modified, status, lines):
         items, total = [], 0
         for index, line in enumerate(lines):
