@@ -155,6 +155,19 @@ class AdapterContract:
         ids = {adapter.parse_order(p).platform_order_id for p in seen}
         self.assertLessEqual({self.order_id(n) for n in range(6)}, ids)
 
+    def test_pinned_clock_shared_with_the_fake(self):
+        "Adapter and fake on one pinned clock (2024-05-01 10:30 UTC)"
+        pinned = datetime.datetime(2024, 5, 1, 10, 30, tzinfo=UTC)
+        fake = start_fake(self.platform, now=lambda: pinned)
+        self.addCleanup(fake.stop)
+        adapter = get_adapter(self.platform)(fake.adapter_credentials(),
+            base_url=fake.url, session=self.http, now=lambda: pinned)
+        fake.add_order(self.order_id(1), created=pinned - 20 * MINUTE,
+            modified=pinned - 10 * MINUTE)
+        payload, = adapter.iter_order_payloads(pinned - self.window, pinned)
+        self.assertEqual(adapter.parse_order(payload).modified_at,
+            pinned - 10 * MINUTE)
+
     def test_window_longer_than_max_window_refused(self):
         "The caller splits spans: a longer window is a bug, not a call"
         with self.assertRaises(PermanentError):
