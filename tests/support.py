@@ -144,6 +144,10 @@ def trytond_server(database, web_root=SAO, timeout=60):
     port = free_port()
     env = dict(database.env,
         TRYTOND_WEB__LISTEN=f'127.0.0.1:{port}',
+        # Listing the databases opens every database of the server, which
+        # fails while other test runs create and drop theirs; sao then
+        # cannot fill its login form.  The address names the database.
+        TRYTOND_DATABASE__LIST='False',
         TRYTOND_WEB__ROOT=str(web_root))
     log = tempfile.TemporaryFile()
     process = subprocess.Popen(

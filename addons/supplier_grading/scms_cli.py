@@ -2,7 +2,7 @@
 """supplier-grading-scms: import the SCMS delivery history and compute the
 quarterly scorecards of its vendors.
 
-    supplier-grading-scms -c config/trytond.conf -d demo \\
+    supplier-grading-scms -c config/trytond.conf -d demo [--usd-rate 0.14] \\
         [--file ../shared/datasets/scms_delivery_history/....csv.gz] \\
         [--vendor "CIPLA LIMITED" ...] [--no-compute]
 
@@ -11,8 +11,10 @@ The purchases are in USD: the database needs the USD currency, with a rate
 when the company's currency is another one.
 """
 import argparse
+import datetime
 import os
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 DATASET = Path('scms_delivery_history') / (
@@ -40,10 +42,30 @@ def parse_args(argv=None):
         help="company id (default: the first)")
     parser.add_argument('--no-compute', action='store_true',
         help="do not compute the quarterly scorecards")
+    parser.add_argument('--usd-rate', type=Decimal, default=None,
+        help="create the USD currency when missing, with this rate against "
+        "the company's currency (Tryton rates: USD per 1 unit of the "
+        "company's currency, e.g. 0.14 for CNY)")
     return parser.parse_args(argv)
 
 
-def run(database, path, vendors=None, company_id=None, compute=True):
+def ensure_usd(rate):
+    "The USD currency, created with `rate` when the database has none"
+    from trytond.pool import Pool
+    pool = Pool()
+    Currency = pool.get('currency.currency')
+    Rate = pool.get('currency.currency.rate')
+    if Currency.search([('code', '=', 'USD')], limit=1):
+        return
+    usd, = Currency.create([{
+                'name': "US Dollar", 'code': 'USD', 'numeric_code': '840',
+                'symbol': '$', 'rounding': Decimal('0.01'), 'digits': 2}])
+    Rate.create([{'currency': usd.id, 'rate': rate,
+                'date': datetime.date.min}])
+
+
+def run(database, path, vendors=None, company_id=None, compute=True,
+        usd_rate=None):
     "Import and compute in database; returns (purchases, scorecards)"
     from trytond.pool import Pool
     from trytond.transaction import Transaction
@@ -62,6 +84,8 @@ def run(database, path, vendors=None, company_id=None, compute=True):
         with transaction.set_user(admin.id), transaction.set_context(
                 company=company.id, companies=[company.id],
                 language='en'):
+            if usd_rate is not None:
+                ensure_usd(usd_rate)
             purchases = import_history(path, company,
                 vendors=set(vendors) if vendors else None)
             transaction.commit()
@@ -85,8 +109,14 @@ def main(argv=None):
         sys.exit("the SCMS dataset was not found: pass --file")
     from trytond.config import config
     config.update_etc(args.config)
-    purchases, cards = run(args.database, path, vendors=args.vendors,
-        company_id=args.company, compute=not args.no_compute)
+    from trytond.exceptions import UserError
+    try:
+        purchases, cards = run(args.database, path, vendors=args.vendors,
+            company_id=args.company, compute=not args.no_compute,
+            usd_rate=args.usd_rate)
+    except UserError as error:
+        # The message says what to do; a traceback would hide it.
+        sys.exit(f"supplier-grading-scms: {error.message}")
     print(f"{purchases} purchases imported, {cards} scorecards computed")
 
 

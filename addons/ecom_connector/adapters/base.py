@@ -141,6 +141,9 @@ class InventoryUpdate:
     sku_id: str | None
     product_id: str | None
     quantity: int
+    # Sent where the platform de-duplicates writes (Douyin idempotent_id):
+    # give the same key when retrying the same push; None: a fresh one.
+    idempotency_key: str | None = None
 
 
 @dataclass
@@ -167,6 +170,14 @@ class WebhookEvent:
     delivery_id: str | None = None     # for de-duplication
     topic: str | None = None
     payload: dict | None = None
+
+
+def split_windows(start, end, max_window):
+    "Consecutive [start, end) windows no longer than max_window"
+    while start < end:
+        stop = min(start + max_window, end)
+        yield start, stop
+        start = stop
 
 
 class Adapter:
@@ -210,6 +221,23 @@ class Adapter:
         platform sorts newest first).
         """
         raise self._unsupported('list_orders')
+
+    def iter_order_payloads(self, start, end):
+        """All the raw payloads of the orders modified in [start, end)
+
+        Splits the span into windows of at most max_window and reads every
+        page of each, in the platform's safe page order.  The same order can
+        come twice (modified while paging): the import de-duplicates.
+        """
+        for window_start, window_end in split_windows(
+                start, end, self.max_window):
+            token = None
+            while True:
+                page = self.list_orders(window_start, window_end, token)
+                yield from page.payloads
+                token = page.next_token
+                if token is None:
+                    break
 
     def get_order(self, platform_order_id):
         "The raw payload of one order"
