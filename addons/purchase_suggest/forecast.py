@@ -9,14 +9,17 @@ Python overhead.
 
 Methods (the candidates, simplest first: ties go to the simpler one):
 
-- ``moving_average``: mean of the last 28 days;
+- ``moving_average``: mean of the last 56 days;
 - ``weekday_average``: that mean times the weekday profile;
 - ``holt_weekday``: damped Holt (level + trend) on the demand divided by
   the weekday profile, times the profile;
 - ``croston``, ``sba``, ``tsb``: the intermittent-demand family (Croston's
   size / interval smoothing, its Syntetos-Boylan bias correction, and
   Teunter-Syntetos-Babai's demand probability), candidates for the series
-  whose average demand interval is 1.32 days or more (Syntetos-Boylan).
+  whose average demand interval is 1.32 days or more (Syntetos-Boylan);
+- ``combination``: the mean of the moving average, TSB and Holt forecasts,
+  a candidate for every series (combinations are the robust choice of the
+  M competitions: on Online Retail it alone beats each of its parts).
 
 ``seasonal_naive`` (last week repeated) is an anchor for benchmarks, not a
 candidate.  The yearly season factor (``yearly_factor``) multiplies the
@@ -28,12 +31,15 @@ import numpy as np
 
 from .history import weekdays
 
-SMOOTH_METHODS = ('moving_average', 'weekday_average', 'holt_weekday')
-INTERMITTENT_METHODS = ('moving_average', 'croston', 'sba', 'tsb')
+SMOOTH_METHODS = ('moving_average', 'weekday_average', 'holt_weekday',
+    'combination')
+INTERMITTENT_METHODS = ('moving_average', 'croston', 'sba', 'tsb',
+    'combination')
 METHODS = ('moving_average', 'weekday_average', 'holt_weekday',
-    'croston', 'sba', 'tsb')
+    'croston', 'sba', 'tsb', 'combination')
 INTERMITTENT_INTERVAL = 1.32
-MA_WINDOW = 28
+TIE = 0.01
+MA_WINDOW = 56
 PROFILE_WINDOW = 56
 ALPHA, BETA, PHI = 0.1, 0.05, 0.98
 CROSTON_ALPHA = 0.1
@@ -146,6 +152,12 @@ def tsb(y, start_weekday, horizon, alpha=TSB_ALPHA, beta=TSB_BETA):
     return np.repeat((probability * size)[:, None], horizon, axis=1)
 
 
+def combination(y, start_weekday, horizon):
+    return (moving_average(y, start_weekday, horizon)
+        + tsb(y, start_weekday, horizon)
+        + holt_weekday(y, start_weekday, horizon)) / 3
+
+
 def seasonal_naive(y, start_weekday, horizon, season=7):
     last = y[:, -season:]
     reps = -(-horizon // season)
@@ -159,6 +171,7 @@ FUNCTIONS = {
     'croston': croston,
     'sba': sba,
     'tsb': tsb,
+    'combination': combination,
     'seasonal_naive': seasonal_naive,
     }
 
@@ -210,7 +223,7 @@ class Selection:
 
 def select_and_forecast(y, start_weekday, horizon, holdout=28):
     """Backtest every candidate on the last `holdout` days, choose per series
-    the lowest WAPE (ties to the simpler method), then forecast `horizon`
+    the lowest WAPE (within 1%, the simpler method), then forecast `horizon`
     days from the whole history with the chosen method
     """
     y = np.atleast_2d(np.asarray(y, dtype=float))
@@ -233,7 +246,10 @@ def select_and_forecast(y, start_weekday, horizon, holdout=28):
             np.abs(predicted).sum(axis=1) / holdout, score)
         scores[:, index] = np.where(allowed, score, np.inf)
         sigmas[:, index] = np.sqrt(((test - predicted) ** 2).mean(axis=1))
-    method = scores.argmin(axis=1)
+    # parsimony: the simplest candidate (first in METHODS) within 1% of
+    # the best WAPE, since one backtest window cannot tell closer apart
+    best = scores.min(axis=1, keepdims=True)
+    method = (scores <= best * (1 + TIE) + 1e-12).argmax(axis=1)
     rows = np.arange(n)
     forecast = np.zeros((n, horizon))
     for index, name in enumerate(METHODS):
