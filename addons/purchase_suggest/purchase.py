@@ -125,15 +125,22 @@ class PurchaseLine(metaclass=PoolMeta):
                 ('state', 'in', ['draft', 'assigned', 'staging']),
                 ('origin', 'like', 'purchase.line,%'),
                 ('from_location.type', '=', 'supplier'),
-                ('planned_date', '<=', promised_before),
-                ('origin.purchase.state', 'in', ['processing'],
-                    'purchase.line'),
+                ['OR',
+                    ('planned_date', '<=', promised_before),
+                    ('planned_date', '=', None),
+                    ],
                 ])
         result = {}
         for move in moves:
-            promised, quantity = result.get(move.origin, (move.planned_date, 0))
-            result[move.origin] = (min(promised, move.planned_date),
-                quantity + move.quantity)
+            line = move.origin
+            # the move's planned date, else the date edited on the line
+            promised = (move.planned_date or line.delivery_date_store
+                or line.delivery_date)
+            if (line.purchase.state != 'processing' or not promised
+                    or promised > promised_before):
+                continue
+            first, quantity = result.get(line, (promised, 0))
+            result[line] = (min(first, promised), quantity + move.quantity)
         return result
 
 
@@ -284,16 +291,3 @@ class PurchaseRequest(metaclass=PoolMeta):
     @classmethod
     def _get_origin(cls):
         return super()._get_origin() | {'purchase.suggestion.line'}
-
-
-class CreatePurchase(metaclass=PoolMeta):
-    __name__ = 'purchase.request.create_purchase'
-
-    @classmethod
-    def _group_purchase_key(cls, requests, request):
-        key = super()._group_purchase_key(requests, request)
-        if (request.origin
-                and request.origin.__name__ == 'purchase.suggestion.line'):
-            # suggested purchases are invoiced from the received quantities
-            key += (('invoice_method', 'shipment'),)
-        return key

@@ -104,7 +104,7 @@ class ScanReceipt(Wizard):
                     'move': m.id,
                     'product': m.product.id,
                     'expected': m.quantity,
-                    'received': 0,
+                    'received': 0.,
                     } for m in moves],
             }
 

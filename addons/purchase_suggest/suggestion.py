@@ -8,7 +8,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 import numpy as np
-from sql import Literal
+from sql import Null
 from sql.aggregate import Sum
 from sql.operators import Concat
 
@@ -227,6 +227,7 @@ class Suggestion(Workflow, ModelSQL, ModelView):
         CreatePurchase = pool.get('purchase.request.create_purchase',
             type='wizard')
         Line = pool.get('purchase.suggestion.line')
+        Purchase = pool.get('purchase.purchase')
         requests, lines = [], []
         for suggestion in suggestions:
             for line in suggestion.lines:
@@ -248,6 +249,10 @@ class Suggestion(Workflow, ModelSQL, ModelView):
                 wizard = CreatePurchase(session_id)
                 wizard.transition_start()
             CreatePurchase.delete(session_id)
+            # suggested purchases are invoiced from the received quantities
+            purchases = {r.purchase for r in Request.browse(requests)
+                if r.purchase}
+            Purchase.write(list(purchases), {'invoice_method': 'fulfillment'})
 
     @classmethod
     @ModelView.button
@@ -369,7 +374,9 @@ class Suggestion(Workflow, ModelSQL, ModelView):
         return on_hand, incoming, reserved
 
     def read_lead_times(self):
-        "Days from purchase date to receipt per supplier, last history days"
+        """Days from purchase date to receipt per supplier, over the history
+        or the last year, whichever is longer
+        """
         pool = Pool()
         Move = pool.get('stock.move')
         Line = pool.get('purchase.line')
@@ -379,7 +386,8 @@ class Suggestion(Workflow, ModelSQL, ModelView):
         line = Line.__table__()
         purchase = Purchase.__table__()
         source = Location.__table__()
-        start = self.date - datetime.timedelta(days=self.history_days)
+        start = self.date - datetime.timedelta(
+            days=max(self.history_days, 365))
         cursor = Transaction().connection.cursor()
         cursor.execute(*move
             .join(source, condition=move.from_location == source.id)
@@ -391,7 +399,7 @@ class Suggestion(Workflow, ModelSQL, ModelView):
                 where=(move.state == 'done') & (source.type == 'supplier')
                 & (move.effective_date >= start)
                 & (purchase.company == self.company.id)
-                & (purchase.purchase_date != Literal(None))))
+                & (purchase.purchase_date != Null)))
         result = defaultdict(list)
         for party, ordered, received in cursor:
             result[party].append((received - ordered).days)
@@ -567,9 +575,9 @@ class Suggestion(Workflow, ModelSQL, ModelView):
                 run.warning(gettext('purchase_suggest.msg_no_supplier',
                         product=product.rec_name), record=product)
 
-            def number(name):
+            def number(name, digits=2):
                 value = float(result[name][i])
-                return None if np.isnan(value) else round(value, 4)
+                return None if np.isnan(value) else round(value, digits)
             values.append({
                     'suggestion': self.id,
                     'product': product_id,
@@ -579,17 +587,17 @@ class Suggestion(Workflow, ModelSQL, ModelView):
                     'supplier_reason': (supplier['reason']
                         if supplier else None),
                     'method': str(result['method'][i]),
-                    'wape': number('wape'),
+                    'wape': number('wape', 4),
                     'backtest_actual': float(backtest_actual[i]),
                     'baseline': number('baseline'),
-                    'season_factor': number('season_factor'),
-                    'learned_uplift': number('learned_uplift'),
-                    'uplift': number('uplift'),
+                    'season_factor': number('season_factor', 3),
+                    'learned_uplift': number('learned_uplift', 3),
+                    'uplift': number('uplift', 3),
                     'promotion_units': number('promotion_units'),
                     'demand': number('demand'),
                     'safety_stock': number('safety_stock'),
-                    'lead_time': round(float(lead[i]), 2),
-                    'lead_time_sigma': round(float(lead_sigma[i]), 2),
+                    'lead_time': round(float(lead[i]), 1),
+                    'lead_time_sigma': round(float(lead_sigma[i]), 1),
                     'review_period': self.review_period,
                     'stockout_days': int(result['stockout_days'][i]),
                     'on_hand': on_hand.get((product_id, warehouse_id), 0),
@@ -771,22 +779,6 @@ class GenerateStart(ModelView):
     supplier_policy = fields.Selection(POLICIES, "Supplier Policy",
         required=True)
 
-    @staticmethod
-    def default_history_days():
-        return 365
-
-    @staticmethod
-    def default_service_level():
-        return 0.95
-
-    @staticmethod
-    def default_review_period():
-        return 7
-
-    @staticmethod
-    def default_supplier_policy():
-        return 'grade'
-
 
 class Generate(Wizard):
     __name__ = 'purchase.suggestion.generate'
@@ -796,6 +788,13 @@ class Generate(Wizard):
             Button("Generate", 'generate_', 'tryton-ok', default=True),
             ])
     generate_ = StateAction('purchase_suggest.act_suggestion')
+
+    def default_start(self, fields):
+        "The defaults of a suggestion"
+        Suggestion = Pool().get('purchase.suggestion')
+        return {name: getattr(Suggestion, f'default_{name}')()
+            for name in ['service_level', 'review_period', 'history_days',
+                'supplier_policy'] if name in fields}
 
     def do_generate_(self, action):
         Suggestion = Pool().get('purchase.suggestion')
