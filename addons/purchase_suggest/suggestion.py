@@ -98,7 +98,7 @@ class Suggestion(Workflow, ModelSQL, ModelView):
     state = fields.Selection(STATES, "State", readonly=True, required=True)
     purchases = fields.Function(fields.Many2Many('purchase.purchase', None,
             None, "Purchases"), 'get_purchases', searcher='search_purchases')
-    wape = fields.Function(fields.Float("WAPE", digits=(1, 4),
+    wape = fields.Function(fields.Float("WAPE", digits=(16, 4),
             help="Weighted absolute percentage error of the backtest, "
             "over all lines."), 'get_wape')
 
@@ -645,19 +645,19 @@ class SuggestionLine(ModelSQL, ModelView):
     method = fields.Selection(METHOD_NAMES, "Method", readonly=True,
         help="The forecast method with the lowest backtest error on the "
         "last 28 days of the series.")
-    wape = fields.Float("WAPE", digits=(1, 4), readonly=True,
+    wape = fields.Float("WAPE", digits=(16, 4), readonly=True,
         help="Backtest weighted absolute percentage error of the method.")
     backtest_actual = fields.Float("Backtest Demand", readonly=True)
     baseline = fields.Float("Baseline", digits=(16, 2), readonly=True,
         help="Forecast demand over lead time + review period, before "
         "season and promotions.")
-    season_factor = fields.Float("Season Factor", digits=(1, 3),
+    season_factor = fields.Float("Season Factor", digits=(16, 3),
         readonly=True,
         help="Yearly seasonality from last year's demand (1 without a "
         "year of history).")
-    learned_uplift = fields.Float("Learned Uplift", digits=(1, 3),
+    learned_uplift = fields.Float("Learned Uplift", digits=(16, 3),
         readonly=True, help="Uplift measured on past promotions.")
-    uplift = fields.Float("Promotion Uplift", digits=(1, 3), readonly=True,
+    uplift = fields.Float("Promotion Uplift", digits=(16, 3), readonly=True,
         help="Uplift applied on the planned promotion days: the planned "
         "one weighted with the learned one.")
     promotion_units = fields.Float("Promotion Units", digits=(16, 2),
