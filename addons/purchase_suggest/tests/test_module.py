@@ -194,6 +194,17 @@ class PurchaseSuggestTestCase(ModuleTestCase):
             self.assertEqual(line.stockout_days, 4)
             self.assertAlmostEqual(line.wape, 0.1, places=3)
 
+            # the weekly cron: a suggestion of today for every warehouse,
+            # its run logged
+            Suggestion = Pool().get('purchase.suggestion')
+            JobRun = Pool().get('ecom.job.run')
+            weekly = Suggestion.generate_cron()
+            self.assertEqual([(l.product, l.supplier) for l in weekly.lines],
+                [(world.product, world.core)])
+            run, = JobRun.search([('origin', '=', str(weekly))])
+            self.assertEqual((run.job, run.created),
+                ('purchase_suggest.generate', 1))
+
     @with_transaction()
     def test_accept_and_follow_up(self):
         "Accepting makes the purchase; reminder, overdue alert and email"
