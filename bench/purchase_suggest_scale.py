@@ -80,6 +80,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument('--products', type=int, default=2000)
     parser.add_argument('--days', type=int, default=730)
+    parser.add_argument('--profile', action='store_true',
+        help="print where the generation spends its time")
     args = parser.parse_args(argv)
     from trytond.pool import Pool
     from trytond.transaction import Transaction
@@ -106,8 +108,18 @@ def main(argv=None):
                             'history_days': args.days,
                             'warehouses': [('add', [warehouse.id])],
                             }])
+                profile = None
+                if args.profile:
+                    import cProfile
+                    profile = cProfile.Profile()
+                    profile.enable()
                 with Timer() as ours:
                     Suggestion.generate([suggestion])
+                if profile:
+                    import pstats
+                    profile.disable()
+                    pstats.Stats(profile).sort_stats(
+                        'cumulative').print_stats(35)
                 lines = len(suggestion.lines)
                 transaction.commit()
                 with Timer() as anchor:
