@@ -1,0 +1,87 @@
+# This file is part of ecom-erp. Licensed under the GNU GPL v3 or later.
+"""From daily sales to suggested quantities, for many series at once.
+
+This module glues the pure steps (history cleaning, method choice and
+forecast, promotion uplift, safety stock, rounding) and returns every term
+the suggestion lines show, so that a line can be checked by hand.
+"""
+import numpy as np
+
+from . import forecast, history, quantity, safety
+
+PROMOTION_PRIOR_DAYS = 7
+
+
+def _per_series(value, n):
+    return np.broadcast_to(np.asarray(value, dtype=float), (n,)).copy()
+
+
+def compute_lines(sales, start_weekday, lead_time, lead_time_sigma,
+        review_period, service_level, on_hand, incoming, reserved,
+        minimum=0, multiple=0, promotion=None, stock_zero=None,
+        planned_uplift=None):
+    """Every term of the suggestion of each series.
+
+    sales: (n, T) daily quantities sold (returns negative), day T-1 being
+    yesterday; lead_time / lead_time_sigma in days per series;
+    planned_uplift: (n, days) planned promotion uplift per future day from
+    today (0 where none).  Returns a dict of arrays of length n.
+    """
+    sales = np.atleast_2d(np.asarray(sales, dtype=float))
+    n = len(sales)
+    lead_time = _per_series(lead_time, n)
+    lead_time_sigma = _per_series(lead_time_sigma, n)
+    horizon = np.ceil(lead_time + review_period - 1e-9).astype(int)
+    longest = int(horizon.max()) if n else 0
+    clean = history.clean_history(sales, start_weekday,
+        promotion=promotion, stock_zero=stock_zero)
+    selection = forecast.select_and_forecast(
+        clean.demand, start_weekday, longest)
+    within = np.arange(longest)[None, :] < horizon[:, None]
+    daily = selection.forecast * selection.season[:, None] * within
+    baseline = (selection.forecast * within).sum(axis=1)
+    expected = daily.sum(axis=1)
+
+    planned = np.zeros((n, longest))
+    if planned_uplift is not None:
+        given = np.atleast_2d(np.asarray(planned_uplift, dtype=float))
+        width = min(given.shape[1], longest)
+        planned[:, :width] = given[:, :width]
+    promoted = (planned != 0) & within
+    applied = np.where(promoted, history.blend_uplift(
+            clean.uplift[:, None], clean.promotion_days[:, None], planned,
+            PROMOTION_PRIOR_DAYS), 0)
+    promotion_units = (daily * applied).sum(axis=1)
+    promoted_days = promoted.sum(axis=1)
+    uplift = np.divide(applied.sum(axis=1), promoted_days,
+        out=np.zeros(n), where=promoted_days > 0)
+    demand = expected + promotion_units
+
+    daily_mean = np.divide(expected, horizon, out=np.zeros(n),
+        where=horizon > 0)
+    safety_stock = safety.safety_stock(service_level, daily_mean,
+        selection.sigma, lead_time, lead_time_sigma, review_period)
+    need = quantity.need(demand, safety_stock, on_hand, incoming, reserved)
+    suggested = quantity.round_quantity(need, minimum, multiple)
+    return {
+        'horizon': horizon,
+        'method': np.array(selection.method_names()),
+        'wape': selection.wape,
+        'intermittent': selection.intermittent,
+        'baseline': baseline,
+        'season_factor': selection.season,
+        'learned_uplift': clean.uplift,
+        'promotion_days': clean.promotion_days,
+        'uplift': uplift,
+        'promotion_units': promotion_units,
+        'demand': demand,
+        'daily_mean': daily_mean,
+        'sigma': selection.sigma,
+        'safety_stock': safety_stock,
+        'need': need,
+        'quantity': suggested,
+        'rounding': np.where(suggested > 0, suggested - need, 0),
+        'stockout_days': clean.stockout.sum(axis=1),
+        'capped_days': clean.capped.sum(axis=1),
+        'returns': clean.returns,
+        }
