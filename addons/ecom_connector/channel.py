@@ -25,6 +25,17 @@ logger = logging.getLogger(__name__)
 sleep = time.sleep
 
 
+# How the platforms are called where an adapter gives no title
+TITLES = {
+    'taobao': "Taobao / Tmall",
+    'pinduoduo': "Pinduoduo",
+    'jd': "JD",
+    'douyin': "Douyin Shop",
+    'shopify': "Shopify",
+    'woocommerce': "WooCommerce",
+    }
+
+
 def platforms():
     "The (key, title) of every adapter in the adapters package"
     for info in pkgutil.iter_modules(adapters.__path__):
@@ -34,7 +45,7 @@ def platforms():
             except Exception:
                 logger.exception("adapter %s cannot be loaded", info.name)
     return sorted(
-        (key, getattr(cls, 'title', None) or key.title())
+        (key, getattr(cls, 'title', None) or TITLES.get(key, key.title()))
         for key, cls in adapters.ADAPTERS.items())
 
 

@@ -10,7 +10,7 @@ from sql.conditionals import Case
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
-from trytond.pool import Pool
+from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
@@ -190,6 +190,11 @@ class Listing(ModelSQL, ModelView):
             with JobRun.track('ecom_connector.push', origin=channel) as run:
                 pushed += cls._push_channel(channel, changes, run, now=now)
         return pushed
+
+    @classmethod
+    def push_listings(cls, listings):
+        "Push the listings sharing stock with these (their stock moved)"
+        cls.push(products={p.id for l in listings for p, _ in l.contents})
 
     @classmethod
     def push_cron(cls):
@@ -451,3 +456,36 @@ class RawOrderDemand:
     def pending(product_ids):
         RawOrder = Pool().get('ecom.raw_order')
         return RawOrder.pending_demand(product_ids)
+
+
+class Move(metaclass=PoolMeta):
+    __name__ = 'stock.move'
+
+    @classmethod
+    def do(cls, moves):
+        super().do(moves)
+        cls._ecom_stock_changed(moves)
+
+    @classmethod
+    def cancel(cls, moves):
+        super().cancel(moves)
+        cls._ecom_stock_changed(moves)
+
+    @classmethod
+    def _ecom_stock_changed(cls, moves):
+        "Queue the push of the listings of the products whose stock moved"
+        pool = Pool()
+        Listing = pool.get('ecom.listing')
+        product_ids = sorted({m.product.id for m in moves})
+        if not product_ids:
+            return
+        listings = Listing.search([
+                ('channel.state', '=', 'running'),
+                ('channel.push_stock', '=', True),
+                ['OR', ('product', 'in', product_ids),
+                    ('components.product', 'in', product_ids)],
+                ])
+        if listings:
+            # after commit: a burst of moves (a shipment, an inventory)
+            # becomes one push of the diffs
+            Listing.__queue__.push_listings(listings)

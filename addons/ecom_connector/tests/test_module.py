@@ -30,8 +30,6 @@ def product(code, stock=0, list_price=10):
     pool = Pool()
     Template = pool.get('product.template')
     Uom = pool.get('product.uom')
-    Move = pool.get('stock.move')
-    Location = pool.get('stock.location')
     unit, = Uom.search([('name', '=', 'Unit')])
     template, = Template.create([{
                 'name': code, 'type': 'goods', 'salable': True,
@@ -40,15 +38,24 @@ def product(code, stock=0, list_price=10):
                 'products': [('create', [{'suffix_code': code}])]}])
     product, = template.products
     if stock:
-        storage, = Location.search([('code', '=', 'STO')])
-        lost, = Location.search([('type', '=', 'lost_found')], limit=1)
-        move, = Move.create([{'product': product.id, 'quantity': stock,
-                    'unit': unit.id, 'from_location': lost.id,
-                    'to_location': storage.id,
-                    'effective_date': datetime.date(2026, 1, 1),
-                    'company': Transaction().context['company']}])
-        Move.do([move])
+        product_move(product, stock)
     return product
+
+
+def product_move(product, quantity):
+    "Receive quantity units of product in the warehouse's storage"
+    pool = Pool()
+    Move = pool.get('stock.move')
+    Location = pool.get('stock.location')
+    storage, = Location.search([('code', '=', 'STO')])
+    lost, = Location.search([('type', '=', 'lost_found')], limit=1)
+    move, = Move.create([{'product': product.id, 'quantity': quantity,
+                'unit': product.default_uom.id, 'from_location': lost.id,
+                'to_location': storage.id,
+                'effective_date': datetime.date(2026, 1, 1),
+                'company': Transaction().context['company']}])
+    Move.do([move])
+    return move
 
 
 def channel(name, shop_name=None, **values):
@@ -225,8 +232,22 @@ class EcomConnectorTestCase(ModuleTestCase):
                 self.assertLessEqual(log.new_quantity, log.old_quantity)
             self.assertEqual([shop(n).inventory[-1] for n in 'ABC'],
                 [('S1', 0)] * 3)
-            # the platform delisted the sold-out listing where it can
-            self.assertEqual(shop('A').delisted, [])
+            # a stock change queues the push of the listings of its product
+            Queue = pool.get('ir.queue')
+
+            def pushes():
+                return [t for t in Queue.search([])
+                    if t.data['method'] == 'push_listings']
+            product('MUG', stock=3)
+            self.assertEqual(pushes(), [])
+            product_move(cup, 4)
+            task, = pushes()
+            self.assertEqual(sorted(task.data['instances']),
+                sorted(l.id for l in Listing.search([])))
+            Listing.push_listings(Listing.search([]))
+            # 5 on hand - 1 reserved by A - 1 accepted on B, not imported
+            self.assertEqual([shop(n).inventory[-1] for n in 'ABC'],
+                [('S1', 3)] * 3)
 
     @with_transaction()
     def test_malformed_payloads(self):

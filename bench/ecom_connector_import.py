@@ -1,0 +1,176 @@
+# This file is part of ecom-erp. Licensed under the GNU GPL v3 or later.
+"""Order import throughput: raw store, and the whole path to processed sales.
+
+    .venv/bin/python -m bench.ecom_connector_import [--orders 20000]
+        [--whole 300] [--stock 100]
+
+In a fresh PostgreSQL database with 30 products in stock and one channel,
+times (1) receiving and storing `--orders` raw orders of 3 lines
+(`ecom.raw_order.receive`, batches of 500), (2) the whole path for `--whole`
+of them: raw order stored, then imported (party, address, sale created,
+quoted, confirmed and processed: moves and shipment, stock reserved), and
+(3) the anchor measured in the same run: stock Tryton's path for `--stock`
+orders of the same shape (Sale.create, quote, confirm, process, one order
+at a time).  Targets: storing >= 1,000 orders/s; whole path >= 50 orders/s.
+"""
+import argparse
+import datetime
+from decimal import Decimal
+
+from bench.common import Timer, bench_database, report
+
+UTC = datetime.timezone.utc
+
+
+def payload(n, now):
+    return {'id': f'B{n:07d}', 'modified': now.isoformat(),
+        'buyer': f'buyer{n % 5000}', 'name': f'Buyer {n}',
+        'city': 'Shanghai', 'street': f'{n} Road',
+        'lines': [{'id': f'{n}-{i}', 'sku': f'S{(n + i * 7) % 30}',
+                'qty': 1 + i, 'price': '9.90'} for i in range(3)]}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--orders', type=int, default=20_000)
+    parser.add_argument('--whole', type=int, default=300)
+    parser.add_argument('--stock', type=int, default=100)
+    args = parser.parse_args()
+    from trytond.modules.ecom_connector.adapters import ADAPTERS
+    from trytond.modules.ecom_connector.adapters.base import (
+        Adapter, Address, Order, OrderLine, OrderStatus)
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    class Feed(Adapter):
+        platform = 'bench_feed'
+        title = "Benchmark feed"
+
+        def order_reference(self, data):
+            return data['id'], datetime.datetime.fromisoformat(
+                data['modified'])
+
+        def parse_order(self, data):
+            modified = datetime.datetime.fromisoformat(data['modified'])
+            return Order(platform_order_id=data['id'],
+                status=OrderStatus.PAID, platform_status='paid',
+                created_at=modified, modified_at=modified, currency=None,
+                buyer=data['buyer'],
+                address=Address(name=data['name'], city=data['city'],
+                    street=data['street']),
+                lines=[OrderLine(platform_line_id=l['id'], sku_id=l['sku'],
+                        product_id=None, sku_code=None, barcode=None,
+                        title=l['sku'], quantity=Decimal(l['qty']),
+                        unit_price=Decimal(l['price']))
+                    for l in data['lines']])
+    ADAPTERS['bench_feed'] = Feed
+
+    with bench_database() as name:
+        with Transaction().start(name, 0) as tx:
+            company_id = Pool().get('company.company').search(
+                [], limit=1)[0].id
+        context = {'company': company_id}
+        Company = Pool(name).get('company.company')
+        with Transaction().start(name, 0, context=context) as tx:
+            channel_id, products = setup(Pool(), Company(company_id))
+            tx.commit()
+        now = datetime.datetime.now(UTC)
+        with Transaction().start(name, 0, context=context) as tx:
+            RawOrder = Pool().get('ecom.raw_order')
+            channel = Pool().get('ecom.channel')(channel_id)
+            with Timer() as store:
+                for start in range(0, args.orders, 500):
+                    RawOrder.receive(channel, [payload(n, now) for n in
+                            range(start, min(start + 500, args.orders))],
+                        'webhook')
+            tx.commit()
+        with Transaction().start(name, 0, context=context) as tx:
+            RawOrder = Pool().get('ecom.raw_order')
+            channel = Pool().get('ecom.channel')(channel_id)
+            base = args.orders
+            with Timer() as whole:
+                for start in range(0, args.whole, 50):
+                    raws = RawOrder.receive(channel, [payload(base + n, now)
+                            for n in range(start,
+                                min(start + 50, args.whole))], 'webhook')
+                    RawOrder.import_orders(raws, push=False)
+            imported = RawOrder.search_count([('state', '=', 'imported')])
+            tx.commit()
+        with Transaction().start(name, 0, context=context) as tx:
+            with Timer() as stock:
+                stock_path(Pool(), Company(company_id), channel_id, products,
+                    args.stock)
+            tx.commit()
+    report("ecom_connector: order import", [
+            ('raw orders stored', args.orders / store.wall, None,
+                'orders/s', '>= 1,000'),
+            ('whole path (stored to processed sale)',
+                args.whole / whole.wall, args.stock / stock.wall,
+                'orders/s', '>= 50 and 10x the stock path'),
+            ], notes=[
+            f"{args.orders:,} orders stored, {args.whole} through the "
+            f"whole path ({imported} imported), {args.stock} by the stock "
+            "path; 3 lines each",
+            "anchor: Sale.create, quote, confirm, process of the same "
+            "orders, one at a time"])
+
+
+def setup(pool, company):
+    Template = pool.get('product.template')
+    Uom = pool.get('product.uom')
+    Location = pool.get('stock.location')
+    Move = pool.get('stock.move')
+    Channel = pool.get('ecom.channel')
+    Listing = pool.get('ecom.listing')
+    unit, = Uom.search([('name', '=', 'Unit')])
+    templates = Template.create([{'name': f'Item {i}', 'type': 'goods',
+                'salable': True, 'default_uom': unit.id,
+                'sale_uom': unit.id, 'list_price': Decimal(10),
+                'products': [('create', [{'suffix_code': f'ITEM{i}'}])]}
+            for i in range(30)])
+    products = [t.products[0] for t in templates]
+    warehouse, = Location.search([('type', '=', 'warehouse')], limit=1)
+    lost, = Location.search([('type', '=', 'lost_found')], limit=1)
+    moves = Move.create([{'product': p.id, 'quantity': 1_000_000,
+                'unit': unit.id, 'from_location': lost.id,
+                'to_location': warehouse.storage_location.id,
+                'effective_date': datetime.date.today(),
+                'company': company.id} for p in products])
+    Move.do(moves)
+    channel, = Channel.create([{'name': 'Bench', 'platform': 'bench_feed',
+                'company': company.id, 'warehouse': warehouse.id,
+                'push_stock': False}])
+    Channel.run([channel])
+    Listing.create([{'channel': channel.id, 'platform_sku_id': f'S{i}',
+                'product': p.id} for i, p in enumerate(products)])
+    return channel.id, [p.id for p in products]
+
+
+def stock_path(pool, company, channel_id, product_ids, count):
+    Sale = pool.get('sale.sale')
+    Party = pool.get('party.party')
+    Product = pool.get('product.product')
+    Channel = pool.get('ecom.channel')
+    channel = Channel(channel_id)
+    products = Product.browse(product_ids)
+    for n in range(count):
+        party = Party(name=f'Stock buyer {n}',
+            addresses=[{'street': f'{n} Road', 'city': 'Shanghai'}])
+        party.save()
+        sale = Sale(company=company, party=party,
+            invoice_address=party.addresses[0],
+            shipment_address=party.addresses[0],
+            warehouse=channel.warehouse, currency=company.currency,
+            invoice_method='manual', shipment_method='order',
+            lines=[{'type': 'line', 'product': products[(n + i * 7) % 30],
+                    'quantity': 1 + i,
+                    'unit': products[(n + i * 7) % 30].sale_uom,
+                    'unit_price': Decimal('9.90')} for i in range(3)])
+        sale.save()
+        Sale.quote([sale])
+        Sale.confirm([sale])
+        Sale.process([sale])
+
+
+if __name__ == '__main__':
+    main()
