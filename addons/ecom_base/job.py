@@ -244,8 +244,23 @@ class JobRun(ModelSQL, ModelView):
                 cls.write(runs, values)
             else:
                 runs = cls.create([values])
+                if tracker.run_id and cls._autonomous():
+                    cls._drop_started(tracker)
         tracker.run_id = runs[0].id
         return runs[0]
+
+    @classmethod
+    def _drop_started(cls, tracker):
+        '''Delete the 'running' row committed at start that this transaction
+        cannot see: its snapshot was taken before (it had queried already),
+        so the final state went to a new row'''
+        table = cls.__table__()
+        with Transaction().new_transaction() as transaction:
+            cursor = transaction.connection.cursor()
+            cursor.execute(*table.delete(where=(table.id == tracker.run_id)
+                    & (table.state == 'running')
+                    & (table.job == tracker.job)))
+            transaction.commit()
 
     @classmethod
     def clean(cls, days=None):

@@ -76,6 +76,31 @@ class EcomBaseTestCase(CompanyTestMixin, ModuleTestCase):
         self.assertFalse(Party.search([('name', '=', "Half-written")]))
 
     @with_transaction()
+    def test_job_run_in_transaction_that_queried(self):
+        "A run started after the transaction's first query leaves one row"
+        pool = Pool()
+        JobRun = pool.get('ecom.job.run')
+        Party = pool.get('party.party')
+        company = pool.get('company.company')(self.company_id)
+        # The snapshot of the transaction is taken here, before the run's
+        # start is committed on the side (PostgreSQL).
+        Party.search([], limit=1)
+        with JobRun.track('ecom_base.demo', company=company.id) as run:
+            run.add('processed')
+        saved, = JobRun.search([('id', '=', run.run_id)])
+        self.assertEqual(saved.state, 'done')
+        self.assertFalse(JobRun.search([
+                    ('job', '=', 'ecom_base.demo'),
+                    ('state', '=', 'running'),
+                    ]))
+        with Transaction().new_transaction() as transaction:
+            # nor any left behind for the others to see
+            self.assertFalse(JobRun.search([
+                        ('job', '=', 'ecom_base.demo'),
+                        ('state', '=', 'running'),
+                        ]))
+
+    @with_transaction()
     def test_job_run_xlsx_export(self):
         "The job list exports to XLSX with translated labels"
         pool = Pool()
