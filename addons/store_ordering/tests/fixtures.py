@@ -78,6 +78,7 @@ def build():
                 ('type.revenue', '=', True), ('closed', '=', False)], limit=1)
         expense, = Account.search([
                 ('type.expense', '=', True), ('closed', '=', False)], limit=1)
+        s.revenue = revenue
         # promotion discount lines have no product: they are booked to
         # the default revenue account
         AccountConfiguration = pool.get('account.configuration')

@@ -173,9 +173,7 @@ class StoreOrderingTestCase(ModuleTestCase):
             FiscalYear.create_period([fiscalyear])
             first = fiscalyear.start_date
             day = datetime.timedelta(days=1)
-            revenue, = Account.search([
-                    ('type.revenue', '=', True), ('closed', '=', False)],
-                limit=1)
+            revenue = s.revenue
             cash, = Account.search([
                     ('name', 'ilike', '%cash%'), ('type', '!=', None),
                     ('closed', '=', False)], limit=1)
