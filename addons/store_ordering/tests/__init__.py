@@ -1,0 +1,1 @@
+# This file is part of ecom-erp. Licensed under the GNU GPL v3 or later.

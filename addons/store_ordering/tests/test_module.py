@@ -1,0 +1,295 @@
+# This file is part of ecom-erp. Licensed under the GNU GPL v3 or later.
+"""Store orders in the database: prices, promotions, minimum, catalogue,
+credit limit, and the flash sale cap under concurrent transactions."""
+import datetime
+import threading
+from decimal import Decimal
+
+from trytond import backend
+from trytond.exceptions import UserError
+from trytond.modules.account_credit_limit.exceptions import (
+    CreditLimitError, CreditLimitWarning)
+from trytond.modules.account.tests import get_fiscalyear
+from trytond.modules.account_invoice.tests import set_invoice_sequences
+from trytond.modules.ecom_base.tests import ModuleTestCase, RouteTestCase
+from trytond.modules.store_ordering.exceptions import (
+    FlashSaleError, StoreOrderError)
+from trytond.pool import Pool
+from trytond.tests.test_tryton import DB_NAME, with_transaction
+from trytond.transaction import Transaction
+
+from .fixtures import build, committed, store_sale
+
+D = Decimal
+
+
+def lines_of(sale):
+    "(description or product code, quantity, unit price, amount) by line"
+    return sorted(
+        ((l.product.code if l.product else l.store_generated),
+            l.store_generated or 'line', l.quantity, l.unit_price, l.amount)
+        for l in sale.lines)
+
+
+class StoreOrderingTestCase(ModuleTestCase):
+    "Store ordering"
+    module = 'store_ordering'
+
+    @with_transaction()
+    def test_store_prices_on_quote(self):
+        "Quote prices a store order at its level, override and flash prices"
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        s = build()
+        with s.context():
+            sale = store_sale(s, s.store_a,
+                [(s.tea, 10), (s.coffee, 5), (s.chips, 4)])
+            Sale.quote([sale])
+            sale = Sale(sale.id)
+            self.assertEqual(sale.state, 'quotation')
+            # Tea 10 × 0.8 × 10.00, Coffee 0.9 × 20.00, Chips flash 2.00;
+            # eligible 80 + 90 = 170: 满100减10, then 160 ≥ 150: a Cup
+            self.assertEqual(lines_of(sale), sorted([
+                        ('TEA', 'line', 10, D('8.0000'), D('80.00')),
+                        ('COF', 'line', 5, D('18.0000'), D('90.00')),
+                        ('CHI', 'line', 4, D('2.00'), D('8.00')),
+                        ('CUP', 'gift', 1, D('0'), D('0.00')),
+                        ('discount', 'discount', 1, D('-10.00'),
+                            D('-10.00')),
+                        ]))
+            self.assertEqual(sale.untaxed_amount, D('168.00'))
+            chips, = [l for l in sale.lines if l.product == s.chips]
+            self.assertEqual(chips.store_flash_sale, s.flash)
+            self.assertEqual(s.flash.__class__(s.flash.id).sold_quantity, 4)
+
+            # Back to draft: promotion lines go, flash units come back
+            Sale.draft([sale])
+            sale = Sale(sale.id)
+            self.assertEqual(len(sale.lines), 3)
+            self.assertEqual(s.flash.__class__(s.flash.id).sold_quantity, 0)
+
+    @with_transaction()
+    def test_coupon_and_overrides(self):
+        "A coupon applies first; store B's own price breaks"
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        s = build()
+        with s.context():
+            sale = store_sale(s, s.store_a, [(s.tea, 10), (s.coffee, 5)],
+                coupon='vip5')
+            Sale.quote([sale])
+            sale = Sale(sale.id)
+            # 170 - 5 (VIP5) = 165 - 10 = 155 ≥ 150: gift
+            self.assertEqual(sale.untaxed_amount, D('155.00'))
+            self.assertEqual(len([l for l in sale.lines
+                        if l.store_generated == 'gift']), 1)
+
+            sale = store_sale(s, s.store_b, [(s.coffee, 20)])
+            Sale.quote([sale])
+            sale = Sale(sale.id)
+            # 20 × 12.00 = 240 - 10, gift
+            self.assertEqual(sale.untaxed_amount, D('230.00'))
+            coffee, = [l for l in sale.lines if l.product == s.coffee]
+            self.assertEqual(coffee.unit_price, D('12.00'))
+
+    @with_transaction()
+    def test_minimum_and_catalogue(self):
+        "Below the minimum or outside the level's catalogue is refused"
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        s = build()
+        with s.context():
+            sale = store_sale(s, s.store_a, [(s.tea, 2)])
+            with self.assertRaises(StoreOrderError) as caught:
+                Sale.quote([sale])
+            self.assertIn('50.00', caught.exception.message)
+
+            sale = store_sale(s, s.store_b, [(s.chips, 1)])
+            with self.assertRaises(StoreOrderError) as caught:
+                Sale.quote([sale])
+            self.assertIn('Chips', caught.exception.message)
+
+    @with_transaction()
+    def test_credit_limit_blocks(self):
+        "A store order above the store's credit limit is not confirmed"
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        Party = pool.get('party.party')
+        s = build()
+        with s.context():
+            Party.write([s.store_b], {'credit_limit_amount': D('200.00')})
+            small = store_sale(s, s.store_b, [(s.coffee, 10)])  # 150.00
+            big = store_sale(s, s.store_b, [(s.coffee, 20)])  # 230.00
+            Sale.quote([small, big])
+            Sale.confirm([small])
+            self.assertEqual(Sale(small.id).state, 'confirmed')
+            # 150.00 unbilled + 230.00 > 200.00: an error, or a warning for
+            # the credit limit group (the admin running the test is in it)
+            with self.assertRaises((CreditLimitError, CreditLimitWarning)):
+                Sale.confirm([big])
+
+    @with_transaction()
+    def test_flash_sale_store_limit(self):
+        "A store buys at most its limit of a flash sale over its orders"
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        s = build()
+        with s.context():
+            first = store_sale(s, s.store_a, [(s.tea, 10), (s.chips, 20)])
+            Sale.quote([first])
+            second = store_sale(s, s.store_a, [(s.tea, 10), (s.chips, 11)])
+            with self.assertRaises(FlashSaleError):
+                Sale.quote([second])
+
+    @with_transaction()
+    def test_back_office_line_price(self):
+        "The back office sees the store's price when it adds a line"
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        Line = pool.get('sale.line')
+        s = build()
+        with s.context():
+            sale = Sale(party=s.store_b, company=s.company)
+            sale.on_change_party()
+            line = Line(sale=sale, product=s.coffee, quantity=25)
+            line.on_change_product()
+            self.assertEqual(line.unit_price, D('12.00'))
+
+    @with_transaction()
+    def test_statement_ties_to_ledger(self):
+        "The statement's balances are the store's receivable balances"
+        pool = Pool()
+        Account = pool.get('account.account')
+        FiscalYear = pool.get('account.fiscalyear')
+        Invoice = pool.get('account.invoice')
+        InvoiceLine = pool.get('account.invoice.line')
+        Journal = pool.get('account.journal')
+        Move = pool.get('account.move')
+        Period = pool.get('account.period')
+        s = build()
+        with s.context():
+            fiscalyear = set_invoice_sequences(get_fiscalyear(s.company))
+            fiscalyear.save()
+            FiscalYear.create_period([fiscalyear])
+            first = fiscalyear.start_date
+            day = datetime.timedelta(days=1)
+            revenue = s.revenue
+            cash, = Account.search([
+                    ('name', 'ilike', '%cash%'), ('type', '!=', None),
+                    ('closed', '=', False)], limit=1)
+            receivable = s.store_a.account_receivable_used
+
+            def invoice(date, amount):
+                record = Invoice(type='out', company=s.company,
+                    party=s.store_a, invoice_date=date)
+                record.on_change_party()
+                record.on_change_type()
+                record.lines = [InvoiceLine(type='line', account=revenue,
+                        quantity=1, unit_price=amount, description="Goods",
+                        company=s.company, currency=s.company.currency)]
+                record.save()
+                Invoice.post([record])
+                return record
+
+            def payment(date, amount, reference):
+                journal, = Journal.search([('type', '=', 'cash')], limit=1)
+                move, = Move.create([{
+                            'journal': journal.id, 'date': date,
+                            'period': Period.find(s.company, date=date),
+                            'company': s.company.id,
+                            'description': reference,
+                            'lines': [('create', [{
+                                            'account': receivable.id,
+                                            'party': s.store_a.id,
+                                            'debit': 0, 'credit': amount,
+                                            'description': reference,
+                                            }, {
+                                            'account': cash.id,
+                                            'debit': amount, 'credit': 0,
+                                            }])]}])
+                Move.post([move])
+
+            invoice(first, D('50.00'))
+            second = invoice(first + day, D('168.00'))
+            payment(first + 2 * day, D('100.00'), "Bank transfer BT-1")
+            invoice(first + 5 * day, D('999.00'))  # after the period
+
+            statement, orders = s.store_a.store_statement(
+                first + day, first + 3 * day)
+            self.assertEqual(statement.opening, D('50.00'))
+            self.assertEqual([(e.kind, e.reference, e.debit, e.credit)
+                    for e, _ in statement.rows], [
+                    ('invoice', second.number, D('168.00'), D(0)),
+                    ('payment', "Bank transfer BT-1", D(0), D('100.00'))])
+            self.assertEqual(statement.closing, D('118.00'))
+            # the ledger: the receivable account's balance for the store
+            # up to the end of the period
+            with Transaction().set_context(date=first + 3 * day):
+                lines = pool.get('account.move.line').search([
+                        ('account', '=', receivable.id),
+                        ('party', '=', s.store_a.id),
+                        ('date', '<=', first + 3 * day)])
+            self.assertEqual(sum(l.debit - l.credit for l in lines),
+                statement.closing)
+
+
+class FlashSaleConcurrencyTestCase(RouteTestCase):
+    "The flash sale cap holds under concurrent transactions"
+    module = 'store_ordering'
+
+    def test_concurrent_buyers(self):
+        "12 stores each try 10 units of a 100-unit flash sale at once"
+        if backend.name != 'postgresql':
+            self.skipTest("row locks need PostgreSQL")
+        buyers = 12
+        def prepare():
+            pool = Pool()
+            Party = pool.get('party.party')
+            FlashSale = pool.get('store.flash.sale')
+            s = build()
+            FlashSale.write([s.flash], {'per_store_limit': None})
+            stores = Party.create([{
+                        'name': f"Buyer {i}", 'store_level': s.level_a.id,
+                        'addresses': [('create', [{}])]}
+                    for i in range(buyers)])
+            with s.context():
+                sale_ids = [store_sale(s, store,
+                        [(s.tea, 10), (s.chips, 10)]).id for store in stores]
+            return s.company.id, s.flash.id, sale_ids
+        company, flash_id, sale_ids = committed(prepare)
+
+        barrier = threading.Barrier(buyers)
+        outcomes = []
+
+        def buy(sale_id):
+            barrier.wait()
+            def quote():
+                Sale = Pool().get('sale.sale')
+                Sale.quote([Sale(sale_id)])
+            try:
+                committed(quote, context={'company': company})
+                outcomes.append('sold')
+            except UserError:
+                outcomes.append('refused')
+
+        threads = [threading.Thread(target=buy, args=(i,)) for i in sale_ids]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        with Transaction().start(DB_NAME, 0) as transaction:
+            pool = Pool()
+            Line = pool.get('sale.line')
+            FlashSale = pool.get('store.flash.sale')
+            sold = sum(l.quantity for l in Line.search([
+                        ('store_flash_sale', '=', flash_id),
+                        ('sale.state', '=', 'quotation'),
+                        ]))
+            self.assertEqual(sold, 100)
+            self.assertEqual(FlashSale(flash_id).sold_quantity, 100)
+        self.assertEqual(outcomes.count('sold'), 10)
+        self.assertEqual(outcomes.count('refused'), 2)
+
+
+del ModuleTestCase, RouteTestCase
