@@ -33,6 +33,7 @@ GRADES = ['core', 'core', 'new', 'backup', None]
 
 
 def build(pool, rng, company):
+    from trytond.transaction import Transaction
     Party = pool.get('party.party')
     Grading = pool.get('party.party.supplier_grading')
     Template = pool.get('product.template')
@@ -44,7 +45,7 @@ def build(pool, rng, company):
     Grading.create([{'party': s.id, 'company': company.id,
                 'supplier_grade': rng.choice(GRADES)} for s in suppliers])
     templates = []
-    for start in range(0, PRODUCTS, 250):
+    for start in range(0, PRODUCTS, 100):
         templates += Template.create([{
                     'name': f'Item {i:04d}', 'type': 'goods',
                     'purchasable': True, 'salable': True,
@@ -52,7 +53,8 @@ def build(pool, rng, company):
                     'sale_uom': unit.id, 'list_price': Decimal(50),
                     'supply_on_sale': 'always', 'dropship_only': True,
                     'products': [('create', [{'suffix_code': f'I{i:04d}'}])]}
-                for i in range(start, min(start + 250, PRODUCTS))])
+                for i in range(start, min(start + 100, PRODUCTS))])
+        Transaction().commit()
     now = datetime.datetime.now()
     values = []
     for template in templates:
@@ -72,8 +74,10 @@ def build(pool, rng, company):
                                     'unit_price': Decimal(
                                         rng.randint(1500, 3500)) / 100}])],
                     })
-    for start in range(0, len(values), 1000):
-        ProductSupplier.create(values[start:start + 1000])
+    # small committed batches: the shared server's lock table is small
+    for start in range(0, len(values), 200):
+        ProductSupplier.create(values[start:start + 200])
+        Transaction().commit()
     return [t.products[0] for t in templates]
 
 

@@ -61,12 +61,6 @@ class Margin(ModelSQL, ModelView):
         context = Transaction().context
         line = Line.__table__()
         sale = Sale.__table__()
-        zero = Literal(0)
-        # quantity is a float column: multiply as numeric to stay exact
-        revenue = Cast(line.quantity, 'NUMERIC') * line.unit_price
-        cost = Coalesce(line.dropship_cost, zero)
-        freight = Coalesce(line.dropship_freight, zero)
-        commission = Coalesce(line.dropship_commission, zero)
         where = (line.dropship_route.in_(['dropship', 'exception'])
             & ~sale.state.in_(['draft', 'cancelled']))
         if context.get('company'):
@@ -78,6 +72,19 @@ class Margin(ModelSQL, ModelView):
         if context.get('supplier'):
             where &= line.dropship_supplier == context['supplier']
         return line.join(sale, condition=line.sale == sale.id).select(
+            *cls._columns(line, sale),
+            where=where & (line.product != Null))
+
+    @classmethod
+    def _columns(cls, line, sale):
+        "The columns of the view over the sale line and its sale"
+        zero = Literal(0)
+        # quantity is a float column: multiply as numeric to stay exact
+        revenue = Cast(line.quantity, 'NUMERIC') * line.unit_price
+        cost = Coalesce(line.dropship_cost, zero)
+        freight = Coalesce(line.dropship_freight, zero)
+        commission = Coalesce(line.dropship_commission, zero)
+        return [
             line.id.as_('id'),
             sale.company.as_('company'),
             sale.id.as_('sale'),
@@ -94,7 +101,7 @@ class Margin(ModelSQL, ModelView):
             freight.as_('freight'),
             commission.as_('commission'),
             (revenue - cost - freight - commission).as_('margin'),
-            where=where & (line.product != Null))
+            ]
 
     @classmethod
     def xlsx_columns(cls):

@@ -262,6 +262,8 @@ class Line(metaclass=PoolMeta):
         self.dropship_detail = (decision.warehouse.rec_name
             if decision.route == 'stock' else decision.detail)[:250]
         self.dropship_routed_at = now
+        # the commission counted, kept for the margin report
+        self.dropship_commission = decision.commission
         self.dropship_warehouse = decision.warehouse
         self.dropship_offer = offer
         self.dropship_supplier = offer.party if offer else None

@@ -7,6 +7,9 @@ from trytond.modules.account.tests import create_chart
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, set_company)
 from trytond.modules.ecom_base.portal import portal_context
+from trytond.modules.ecom_connector.tests.memory import shop
+from trytond.modules.ecom_connector.tests.test_module import (
+    channel as make_channel)
 from trytond.modules.ecom_base.tests import ModuleTestCase, RouteTestCase
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, with_transaction
@@ -130,6 +133,18 @@ def configure(**values):
     for name, value in values.items():
         setattr(config, name, value)
     config.save()
+
+
+def channel_sale(record, channel, reference):
+    "Make record an order of the marketplace channel"
+    pool = Pool()
+    Sale = pool.get('sale.sale')
+    Line = pool.get('sale.line')
+    Sale.write([record], {'ecom_channel': channel.id,
+            'reference': reference})
+    for number, line in enumerate(record.lines, 1):
+        Line.write([line], {'ecom_line_id': f'{reference}-{number}'})
+    return Sale(record.id)
 
 
 class World:
@@ -363,6 +378,59 @@ class DropshipRoutingTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertEqual({r.supplier for r in rows}, {world.a})
 
 
+    @with_transaction()
+    def test_commission_tracking_and_listing(self):
+        "Commission in the margin, tracking pushed, listings follow feeds"
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        Order = pool.get('dropship.order')
+        Listing = pool.get('ecom.listing')
+        Feed = pool.get('dropship.feed')
+        world = World()
+        with set_company(world.company):
+            world.build()
+            mall = make_channel("Dropship Mall", push_stock=True,
+                auto_delist=True)
+            listing, = Listing.create([{'channel': mall.id,
+                        'platform_sku_id': 'MUG-SKU',
+                        'platform_product_id': 'MUG-P',
+                        'product': world.mug.id}])
+            record = channel_sale(sale(world.customer,
+                    [(world.mug, 2, D('50')), (world.mug, 1, D('50'))]),
+                mall, 'MP-1')
+            Sale.write([record], {'ecom_commission': D('6')})
+            first, second = confirm(record).lines
+            # commission 6 shared 100:50; margins 100-40-4-4, 50-20-4-2
+            self.assertEqual(first.dropship_margin, D('52.00'))
+            self.assertEqual(second.dropship_margin, D('24.00'))
+            Margin = pool.get('dropship.margin')
+            with Transaction().set_context(company=world.company.id):
+                rows = Margin.search([], order=[('sale_line', 'ASC')])
+            self.assertEqual([(r.channel, r.commission) for r in rows],
+                [(mall, D('4.00')), (mall, D('2.00'))])
+
+            order, = first.dropship_orders
+            Order.ship([order], tracking_number='SF100', carrier='SF')
+            self.assertEqual(shop("Dropship Mall").tracking,
+                [('MP-1', 'shunfeng', 'SF100')])
+
+            for supplier, code in [(world.a, 'A-MUG'), (world.b, 'MUG'),
+                    (world.c, 'MUG')]:
+                Feed.receive(supplier, data=f'code,stock\n{code},0\n'.encode(),
+                    filename='feed.csv')
+            listing = Listing(listing.id)
+            self.assertEqual((listing.listed, listing.pushed_quantity),
+                (False, 0))
+            self.assertIn('MUG-P', shop("Dropship Mall").delisted)
+
+            Feed.receive(world.b, data=b'code,stock\nMUG,7\n',
+                filename='feed.csv')
+            listing = Listing(listing.id)
+            self.assertEqual((listing.listed, listing.pushed_quantity),
+                (True, 7))
+            self.assertNotIn('MUG-P', shop("Dropship Mall").delisted)
+
+
 class DropshipPortalTestCase(RouteTestCase):
     "The supplier portal: each supplier reads and answers only its orders"
     module = 'dropship_routing'
@@ -389,8 +457,11 @@ class DropshipPortalTestCase(RouteTestCase):
         world = World()
         with set_company(world.company):
             world.build()
+            mall = make_channel("Portal Mall")
             records = [confirm(sale(world.customer,
-                            [(world.mug, 1, D('50'))])) for _ in range(2)]
+                        [(world.mug, 1, D('50'))])),
+                confirm(channel_sale(sale(world.customer,
+                            [(world.mug, 1, D('50'))]), mall, 'MP-9'))]
             order_a, = records[0].lines[0].dropship_orders
             order_a2, = records[1].lines[0].dropship_orders
             # the second sale goes to B
@@ -468,6 +539,9 @@ class DropshipPortalTestCase(RouteTestCase):
         self.assertEqual(response.status_code, 200, response.data)
         self.assertEqual(response.json['state'], 'shipped')
         self.assertEqual(response.json['tracking_number'], 'YT0001')
+        # from the supplier portal to the marketplace
+        self.assertEqual(shop("Portal Mall").tracking,
+            [('MP-9', None, 'YT0001')])
         response = self.call('a', 'feed', method='post',
             json={'rows': [{'code': 'A-MUG', 'stock': 3},
                     {'code': 'B-X', 'stock': 1}]})

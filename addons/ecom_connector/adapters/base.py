@@ -219,6 +219,16 @@ class Adapter:
         "Turn a raw payload into an Order; raise PayloadError saying why not"
         raise self._unsupported('parse_order')
 
+    def order_reference(self, payload):
+        """(platform order id, modified time) of a raw payload, as far as
+        they can be read, even when the payload is otherwise malformed:
+        a malformed delivery is then kept under its order"""
+        try:
+            order = self.parse_order(payload)
+        except Exception:
+            return None, None
+        return order.platform_order_id, order.modified_at
+
     def list_order_ids(self, start, end):
         "The ids of all orders created in [start, end), for reconciliation"
         raise self._unsupported('list_order_ids')
