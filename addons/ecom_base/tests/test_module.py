@@ -191,7 +191,9 @@ class EcomBaseTestCase(CompanyTestMixin, ModuleTestCase):
                 'sale.sale': (False, False), 'purchase.purchase': (False, False),
                 'ecom.job.run': (False, False), 'web.user': (True, False)},
             'group_store_portal': {
-                'sale.sale': (False, False), 'account.invoice': (False, False),
+                # its own store's orders only: store_ordering's record rule
+                # (tested with the portal routes there)
+                'sale.sale': (True, False), 'account.invoice': (False, False),
                 'ecom.job.run': (False, False)},
             }
         for group, models in rights.items():
