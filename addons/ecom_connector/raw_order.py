@@ -598,7 +598,7 @@ class RawOrder(Workflow, ModelSQL, ModelView):
             lines.append(Line(type='line', quantity=1,
                     unit_price=price(-order.discount),
                     description=gettext('ecom_connector.msg_order_discount')))
-        sale.lines = lines
+        sale.lines = self._apply_tax(sale, lines)
         sale.save()
         Sale.quote([sale])
         Sale.confirm([sale])
@@ -631,12 +631,13 @@ class RawOrder(Workflow, ModelSQL, ModelView):
             # the combo's price does not split exactly: the cents left go
             # on a line of their own, so that the sale totals the platform's
             lines.append(Line(type='line', quantity=1,
-                    unit_price=price(rest),
+                    unit_price=price(rest), ecom_line_id=line.platform_line_id,
                     description=gettext('ecom_connector.msg_combo_rounding',
                         title=line.title)))
         if line.discount:
             lines.append(Line(type='line', quantity=1,
                     unit_price=price(-line.discount),
+                    ecom_line_id=line.platform_line_id,
                     description=gettext('ecom_connector.msg_line_discount',
                         title=line.title)))
         return lines
@@ -667,7 +668,7 @@ class RawOrder(Workflow, ModelSQL, ModelView):
                 changes.append(gettext('ecom_connector.msg_address_changed',
                         old=self.address or '', new=new_address))
                 self.address = new_address
-        if order.status in {OrderStatus.CANCELLED, OrderStatus.REFUNDED}:
+        if self._whole_refund(order):
             if sale.state != 'cancelled' and not self.return_sale:
                 touched = {m.product.id for m in sale.moves if m.product}
                 if shipped:
@@ -681,6 +682,12 @@ class RawOrder(Workflow, ModelSQL, ModelView):
             Sale.write([sale], {'ecom_payment': 'refunded'
                     if order.status == OrderStatus.REFUNDED
                     else sale.ecom_payment})
+        elif order.status == OrderStatus.REFUNDED or order.refunds:
+            # some lines or units refunded (sale_refund.py)
+            touched, refunded = self._refund_lines(order)
+            changes.extend(refunded)
+            if order.status == OrderStatus.REFUNDED:
+                Sale.write([sale], {'ecom_payment': 'refunded'})
         elif sale.ecom_payment == 'unpaid' and (
                 order.status != OrderStatus.AWAITING_PAYMENT):
             Sale.write([sale], {'ecom_payment': 'paid'})

@@ -106,6 +106,10 @@ class Refund:
     line_ids: list = field(default_factory=list)  # platform_line_id refunded
     status: str | None = None
     created_at: datetime.datetime | None = None
+    # units refunded per platform_line_id; a line listed in line_ids
+    # without a quantity here is refunded whole
+    quantities: dict = field(default_factory=dict)
+    completed: bool = True             # False: requested, not yet refunded
 
 
 @dataclass

@@ -266,6 +266,7 @@ class ShopifyAdapter(HttpMixin, Adapter):
                     line_ids=[gid_tail((r.get('lineItem') or {}).get('id'))
                         for r in ((refund.get('refundLineItems') or {}
                                 ).get('nodes') or [])],
+                    quantities=refund_quantities(refund, at),
                     created_at=parse_iso(refund['createdAt'],
                         f"{at}.createdAt")
                     if refund.get('createdAt') else None))
@@ -508,3 +509,16 @@ def throttle_wait(body):
         return max(missing, 0) / float(status['restoreRate'])
     except (KeyError, TypeError, ValueError, ZeroDivisionError):
         return 1.0
+
+
+def refund_quantities(refund, where):
+    "{line item id: units} of a refund's refundLineItems"
+    result = {}
+    nodes = (refund.get('refundLineItems') or {}).get('nodes') or []
+    for index, node in enumerate(nodes):
+        line_id = gid_tail((node.get('lineItem') or {}).get('id'))
+        if line_id and node.get('quantity') is not None:
+            result[line_id] = result.get(line_id, 0) + quantity(
+                node['quantity'],
+                f"{where}.refundLineItems[{index}].quantity")
+    return result

@@ -220,7 +220,8 @@ class TaobaoAdapter(HttpMixin, Adapter):
                         platform_refund_id=text(sub.get('refund_id'),
                             f"{at}.refund_id") or line_id,
                         amount=paid, line_ids=[line_id],
-                        status=refund_status))
+                        status=refund_status,
+                        completed=refund_status == 'SUCCESS'))
         order_status = STATUS[status]
         if order_status is OrderStatus.REFUNDED and not payload.get(
                 'pay_time') and not refunds:

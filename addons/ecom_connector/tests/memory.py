@@ -15,7 +15,7 @@ from decimal import Decimal
 from trytond.modules.ecom_connector.adapters import ADAPTERS
 from trytond.modules.ecom_connector.adapters.base import (
     UTC, Adapter, Address, InventoryResult, Order, OrderLine, OrderStatus,
-    Page, PayloadError, ThrottleError, WebhookEvent)
+    Page, PayloadError, Refund, ThrottleError, WebhookEvent)
 
 
 class Shop:
@@ -99,8 +99,15 @@ class MemoryAdapter(Adapter):
                     product_id=None, sku_code=l.get('code'), barcode=None,
                     title=l.get('title', l['sku']),
                     quantity=Decimal(str(l['qty'])),
-                    unit_price=Decimal(str(l['price'])))
+                    unit_price=Decimal(str(l['price'])),
+                    discount=Decimal(str(l.get('discount', 0))))
                 for l in payload['lines']]
+            # refunds: [{'id': ..., 'lines': {line id: units or None}}]
+            refunds = [Refund(platform_refund_id=r['id'], amount=Decimal(0),
+                    line_ids=list(r['lines']),
+                    quantities={k: Decimal(str(v))
+                        for k, v in r['lines'].items() if v is not None})
+                for r in payload.get('refunds', [])]
             address = Address(**payload['address'])
             return Order(platform_order_id=payload['id'],
                 status=OrderStatus(payload['status']),
@@ -111,8 +118,10 @@ class MemoryAdapter(Adapter):
                     payload['modified']),
                 currency=payload['currency'], lines=lines, address=address,
                 buyer=payload.get('buyer'),
-                total=sum((l.unit_price * l.quantity for l in lines),
-                    Decimal(0)),
+                total=sum((l.unit_price * l.quantity - l.discount
+                        for l in lines), Decimal(0))
+                + Decimal(str(payload.get('shipping', 0))),
+                refunds=refunds,
                 shipping_fee=Decimal(str(payload.get('shipping', 0))))
         except (KeyError, TypeError, ValueError, ArithmeticError) as error:
             raise PayloadError(f"bad order payload: {error!r}")
