@@ -17,6 +17,7 @@ FAKES = {
     'douyin': 'DouyinFake',
     'shopify': 'ShopifyFake',
     'woocommerce': 'WooCommerceFake',
+    'amazon': 'AmazonFake',
     }
 
 

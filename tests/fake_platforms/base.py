@@ -112,7 +112,7 @@ class _Handler(BaseHTTPRequestHandler):
             # the client gave up waiting (slow mode): nobody to answer
             self.close_connection = True
 
-    do_GET = do_POST = do_PUT = do_DELETE = _serve
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
     def log_message(self, format, *args):
         pass
@@ -122,6 +122,9 @@ class FakePlatform:
     platform = None
     default_credentials = {}
     max_skew = datetime.timedelta(minutes=10)
+    # the credential that expires and its life (refresh_access below)
+    token_key = 'access_token'
+    token_life = 7 * 24 * 3600
 
     def __init__(self, credentials=None, now=None):
         self.credentials = {**self.default_credentials, **(credentials or {})}
@@ -138,6 +141,10 @@ class FakePlatform:
         self.lock = threading.RLock()
         self.server = None
         self._selected = {}      # select() answers while nothing changes
+        self.first_token = (self.credentials.get(self.token_key)
+            if self.token_key else None)
+        self.refresh_token = f'{self.platform}-refresh-1'
+        self.refreshes = []      # the refresh tokens used, in order
 
     # -- life ---------------------------------------------------------------
     def start(self, port=0):
@@ -184,6 +191,10 @@ class FakePlatform:
                 records.clear()
             self._failures = 0
             self.token_valid = True
+            if self.token_key:
+                self.credentials[self.token_key] = self.first_token
+            self.refresh_token = f'{self.platform}-refresh-1'
+            self.refreshes.clear()
 
     def throttle(self, times=1, seconds=1):
         "Refuse the next `times` calls with the platform's throttle error"
@@ -202,6 +213,21 @@ class FakePlatform:
 
     def expire_token(self):
         self.token_valid = False
+
+    def refresh_access(self, refresh_token):
+        """A new access token (and refresh token: the old one is spent)
+        for a valid refresh token; None otherwise"""
+        with self.lock:
+            if not refresh_token or refresh_token != self.refresh_token:
+                return None
+            self.refreshes.append(refresh_token)
+            number = len(self.refreshes)
+            token = f'{self.platform}-token-{number + 1}'
+            self.credentials[self.token_key] = token
+            self.refresh_token = f'{self.platform}-refresh-{number + 1}'
+            self.token_valid = True
+            return {'access_token': token, 'expires_in': self.token_life,
+                'refresh_token': self.refresh_token}
 
     def add_order(self, order_id, created, modified=None, status=None,
             lines=None, **fields):

@@ -95,6 +95,17 @@ class DouyinFake(FakePlatform):
         if not self.check_skew(moment):
             return self.answer(code=40004, msg='timestamp已过期',
                 sub_code='isv.timestamp-invalid')
+        if method == 'token.refresh':
+            params = json.loads(param_json or '{}')
+            answer = None
+            if (not query.get('access_token')
+                    and params.get('grant_type') == 'refresh_token'):
+                answer = self.refresh_access(params.get('refresh_token'))
+            if answer is None:
+                return self.answer(code=30002, msg='refresh_token无效',
+                    sub_code='isv.refresh-token-invalid')
+            return self.answer(data={**answer, 'scope': 'SCOPE',
+                    'shop_id': 2962985, 'shop_name': 'test-shop'})
         if (not self.token_valid or query.get('access_token')
                 != self.credentials['access_token']):
             return self.answer(code=30002, msg='access_token已过期',

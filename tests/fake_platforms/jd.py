@@ -58,7 +58,23 @@ class JdFake(FakePlatform):
         key = method.replace('.', '_') + '_responce'
         return Response({key: {'code': '0', **body}})
 
+    def adapter_credentials(self):
+        return {**self.credentials,
+            'token_url': f'{self.root}/oauth2/refresh_token'}
+
     def handle(self, request):
+        if request.path == '/oauth2/refresh_token':
+            query = request.query
+            answer = None
+            if (query.get('app_key') == self.credentials['app_key']
+                    and query.get('app_secret')
+                    == self.credentials['app_secret']
+                    and query.get('grant_type') == 'refresh_token'):
+                answer = self.refresh_access(query.get('refresh_token'))
+            if answer is None:
+                return Response({'code': 402, 'msg': 'refresh_token无效'})
+            return Response({'code': 0, **answer, 'uid': 'u1',
+                    'time': int(self.now().timestamp() * 1000)})
         params = request.params
         if top_sign(params, self.credentials['app_secret']) != params.get(
                 'sign'):

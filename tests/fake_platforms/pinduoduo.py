@@ -81,6 +81,14 @@ class PinduoduoFake(FakePlatform):
             return self.error(10000, '参数错误:timestamp')
         if not self.check_skew(moment):
             return self.error(10000, '参数错误:timestamp已过期')
+        if params.get('type') == 'pdd.pop.auth.token.refresh':
+            answer = self.refresh_access(params.get('refresh_token'))
+            if answer is None:
+                return self.error(10019, 'refresh_token已过期')
+            return Response({'pop_auth_token_refresh_response': {
+                        **answer, 'refresh_token_expires_in': 30 * 86400,
+                        'owner_id': '1', 'owner_name': 'test-shop',
+                        'scope': ['pdd.order.number.list.increment.get']}})
         if (not self.token_valid
                 or params.get('access_token')
                 != self.credentials['access_token']):

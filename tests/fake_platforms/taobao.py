@@ -72,7 +72,33 @@ class TaobaoFake(FakePlatform):
         key = method.removeprefix('taobao.').replace('.', '_') + '_response'
         return Response({key: {**body, 'request_id': 'fake0request'}})
 
+    token_key = 'session'
+
+    def adapter_credentials(self):
+        return {**self.credentials, 'token_url': f'{self.root}/token'}
+
+    def oauth_token(self, request):
+        "oauth.taobao.com/token: grant_type=refresh_token"
+        form = request.form
+        if (form.get('client_id') != self.credentials['app_key']
+                or form.get('client_secret') != self.credentials['app_secret']
+                ):
+            return Response({'error': 'invalid_client',
+                    'error_description': 'client_id or secret is wrong'},
+                status=401)
+        answer = (self.refresh_access(form.get('refresh_token'))
+            if form.get('grant_type') == 'refresh_token' else None)
+        if answer is None:
+            return Response({'error': 'invalid_grant',
+                    'error_description': 'refresh_token is invalid'},
+                status=400)
+        return Response({**answer, 'token_type': 'Bearer',
+                're_expires_in': 30 * 24 * 3600,
+                'taobao_user_nick': 'test-shop'})
+
     def handle(self, request):
+        if request.path == '/token':
+            return self.oauth_token(request)
         params = request.params
         sent = params.get('sign')
         if not sent:

@@ -42,6 +42,10 @@ class AuthError(AdapterError):
     "Credentials missing, expired or refused: renew them, then retry"
 
 
+class TokenExpired(AuthError):
+    "The access token expired: renew it where the platform can, retry"
+
+
 class PermanentError(AdapterError):
     "The request itself is wrong (signature, parameters, window): no retry"
 
@@ -212,6 +216,15 @@ class Adapter:
 
     def now(self):
         return self._now() if self._now else datetime.datetime.now(UTC)
+
+    # Called with the whole credentials after the adapter renewed a token,
+    # for the channel to store them (a new refresh token replaces the old)
+    on_credentials = None
+
+    def store_credentials(self, **values):
+        self.credentials.update(values)
+        if self.on_credentials:
+            self.on_credentials(dict(self.credentials))
 
     def _unsupported(self, operation):
         return Unsupported(f"{self.platform} does not support {operation}")

@@ -63,9 +63,11 @@ class HttpMixin:
                 f"{self.platform}: cannot reach {url}: {exception}"
                 ) from exception
         if response.status_code == 429:
-            raise ThrottleError(
+            error = ThrottleError(
                 f"{self.platform}: rate limited (HTTP 429)", code=429,
                 retry_after=retry_after_header(response.headers))
+            error.headers = response.headers    # the platform's hints
+            raise error
         if response.status_code >= 500:
             raise TransientError(
                 f"{self.platform}: server error HTTP {response.status_code}",

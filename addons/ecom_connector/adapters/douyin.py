@@ -1,7 +1,9 @@
 # This file is part of ecom-erp. Licensed under the GNU GPL v3 or later.
 """Douyin shop (抖店, op.jinritemai.com) open API v2 (marketplace-apis.md §5)
 
-Credentials: app_key, app_secret, access_token, sign_method (hmac-sha256
+Credentials: app_key, app_secret, access_token (with refresh_token and
+access_token_expires renewed by token.refresh a day before its 7 days
+end, see tokens.py), sign_method (hmac-sha256
 by default, the platform's recommendation; md5), carriers (optional
 {our carrier code: Douyin company_code} overriding CARRIERS).
 
@@ -19,14 +21,15 @@ import uuid
 from . import register
 from .base import (
     Adapter, Address, AuthError, Order, OrderLine, OrderStatus, PayloadError,
-    PermanentError, Refund, ThrottleError, TransientError, WebhookEvent,
-    split_windows)
+    PermanentError, Refund, ThrottleError, TokenExpired, TransientError,
+    WebhookEvent, split_windows)
 from .common import (
     HttpMixin, all_pages, epoch, guard_payload, identifier, inclusive_bounds,
     known, lenient_reference, load_json, map_carrier, money, page_backwards,
     parse_epoch, quantity, require, require_list, section, shanghai_text, text,
     texts, write_results)
 from .signing import douyin_param_json, douyin_push_sign, douyin_sign
+from .tokens import TokenMixin
 
 GATEWAY = 'https://openapi-fxg.jinritemai.com'
 
@@ -58,7 +61,7 @@ DONE_WORDS = ('已发货',)
 
 
 @register
-class DouyinAdapter(HttpMixin, Adapter):
+class DouyinAdapter(TokenMixin, HttpMixin, Adapter):
     platform = 'douyin'
     # the longest window and deep paging cap are not published: keep both
     # small [VERIFY]
@@ -67,9 +70,26 @@ class DouyinAdapter(HttpMixin, Adapter):
     has_webhooks = True
     throttle_wait = 1.0
 
+    # the token lasts 7 days: renewed a day before (marketplace-apis §11.3)
+    refresh_margin = datetime.timedelta(days=1)
+
     def call(self, method, params=None):
+        "One call with a live access token (renewed by tokens.TokenMixin)"
+        return self.with_token(self._call, method, params)
+
+    def request_token(self):
+        "token.refresh (§5.3): signed, without access token"
+        data = self._call('token.refresh', {'grant_type': 'refresh_token',
+                'refresh_token': self.credential('refresh_token')},
+            token=False)
+        if not isinstance(data, dict):
+            raise AuthError(f"douyin: no token in {data!r}")
+        return data
+
+    def _call(self, method, params=None, token=True):
         "Sign and send one call; the `data` of a code-10000 answer"
-        credentials = self.credentials
+        credentials = self.credentials if token else {
+            k: v for k, v in self.credentials.items() if k != 'access_token'}
         param_json = douyin_param_json(params or {})
         timestamp = shanghai_text(self.now())
         sign_method = credentials.get('sign_method') or 'hmac-sha256'
@@ -106,6 +126,9 @@ class DouyinAdapter(HttpMixin, Adapter):
         if any(word in lowered for word in THROTTLE_WORDS):
             return ThrottleError(says, code=code,
                 retry_after=self.throttle_wait)
+        if 'access-token' in lowered or 'access_token' in lowered:
+            # [VERIFY] codes: taken as an expired token, refreshed once
+            return TokenExpired(says, code=code)
         if any(word in lowered for word in AUTH_WORDS):
             return AuthError(says, code=code)
         if code == 20000 or 'isp.' in lowered:   # 服务不可用, server side

@@ -1,7 +1,9 @@
 # This file is part of ecom-erp. Licensed under the GNU GPL v3 or later.
 """JD (京东) JOS routerjson gateway (marketplace-apis.md §4)
 
-Credentials: app_key, app_secret, access_token, carriers (optional
+Credentials: app_key, app_secret, access_token (with refresh_token and
+access_token_expires renewed through JD OAuth, see tokens.py; token_url
+overrides its endpoint), carriers (optional
 {our carrier code: JD logiCoprId} overriding CARRIERS).
 
 All the API's parameters travel as one JSON string, 360buy_param_json,
@@ -14,15 +16,17 @@ import datetime
 from . import register
 from .base import (
     Adapter, Address, AuthError, Order, OrderLine, OrderStatus, PermanentError,
-    Refund, ThrottleError, TransientError, split_windows)
+    Refund, ThrottleError, TokenExpired, TransientError, split_windows)
 from .common import (
     HttpMixin, all_pages, guard_payload, identifier, inclusive_bounds, known,
     lenient_reference, map_carrier, money, page_backwards, parse_shanghai,
     quantity, readable, require, require_list, section, shanghai_text, text,
     write_results)
 from .signing import canonical_json, jd_sign
+from .tokens import TokenMixin
 
 GATEWAY = 'https://api.jd.com/routerjson'
+TOKEN_URL = 'https://open-oauth.jd.com/oauth2/refresh_token'
 
 STATUS = {
     'WAIT_SELLER_STOCK_OUT': OrderStatus.PAID,
@@ -53,7 +57,7 @@ DONE_WORDS = ('已出库', '已发货')
 
 
 @register
-class JdAdapter(HttpMixin, Adapter):
+class JdAdapter(TokenMixin, HttpMixin, Adapter):
     platform = 'jd'
     max_window = datetime.timedelta(hours=2)
     longest_window = datetime.timedelta(days=31)
@@ -61,6 +65,26 @@ class JdAdapter(HttpMixin, Adapter):
     throttle_wait = 1.0
 
     def call(self, method, business=None):
+        "One call with a live access token (renewed by tokens.TokenMixin)"
+        return self.with_token(self._call, method, business)
+
+    def request_token(self):
+        """JD OAuth 2.0 refresh (open-oauth.jd.com/oauth2/refresh_token)
+        [VERIFY]: answers access_token, expires_in, refresh_token"""
+        response = self.send('GET', self.credentials.get('token_url')
+            or TOKEN_URL, params={
+                'app_key': self.credential('app_key'),
+                'app_secret': self.credential('app_secret'),
+                'grant_type': 'refresh_token',
+                'refresh_token': self.credential('refresh_token'),
+                })
+        body = self.response_json(response)
+        if str(body.get('code', 0)) != '0' or not body.get('access_token'):
+            raise AuthError(f"jd: the token refresh was refused: "
+                f"{body.get('code')} {body.get('msg')}", code=body.get('code'))
+        return body
+
+    def _call(self, method, business=None):
         "Sign and send one call; the content of its `*_responce`"
         params = {
             'method': method,
@@ -90,6 +114,9 @@ class JdAdapter(HttpMixin, Adapter):
         if any(word in lowered for word in THROTTLE_WORDS):
             return ThrottleError(says, code=code,
                 retry_after=self.throttle_wait)
+        if 'token' in lowered:
+            # invalid or expired access token: refreshed once
+            return TokenExpired(says, code=code)
         if any(word in lowered for word in AUTH_WORDS):
             return AuthError(says, code=code)
         if any(word in lowered for word in TRANSIENT_WORDS):

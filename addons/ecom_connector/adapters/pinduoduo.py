@@ -1,7 +1,9 @@
 # This file is part of ecom-erp. Licensed under the GNU GPL v3 or later.
 """Pinduoduo (拼多多) open platform router (marketplace-apis.md §3)
 
-Credentials: client_id, client_secret, access_token, carriers (optional
+Credentials: client_id, client_secret, access_token (with refresh_token
+and access_token_expires renewed by pdd.pop.auth.token.refresh, see
+tokens.py), carriers (optional
 {our carrier code: PDD logistics_id}, else looked up by code through
 pdd.logistics.companies.get).
 
@@ -16,13 +18,15 @@ import datetime
 from . import register
 from .base import (
     Adapter, Address, AuthError, Order, OrderLine, OrderStatus, PayloadError,
-    PermanentError, Refund, ThrottleError, TransientError, split_windows)
+    PermanentError, Refund, ThrottleError, TokenExpired, TransientError,
+    split_windows)
 from .common import (
     HttpMixin, all_pages, as_object, epoch, guard_payload, identifier,
     inclusive_bounds, known, lenient_reference, map_carrier, money,
     page_backwards, parse_shanghai, quantity, readable, require, require_list,
     serialise, text, texts, write_results)
 from .signing import pdd_sign
+from .tokens import TokenMixin
 
 GATEWAY = 'https://gw-api.pinduoduo.com/api/router'
 
@@ -42,7 +46,7 @@ TRANSIENT_CODES = {50000, 50002, 50003}
 
 
 @register
-class PinduoduoAdapter(HttpMixin, Adapter):
+class PinduoduoAdapter(TokenMixin, HttpMixin, Adapter):
     platform = 'pinduoduo'
     max_window = datetime.timedelta(minutes=30)
     lag = datetime.timedelta(minutes=3)
@@ -52,11 +56,25 @@ class PinduoduoAdapter(HttpMixin, Adapter):
     throttle_wait = 1.0
 
     def call(self, api, params=None):
+        "One call with a live access token (renewed by tokens.TokenMixin)"
+        return self.with_token(self._call, api, params)
+
+    def request_token(self):
+        "pdd.pop.auth.token.refresh, signed, without access token"
+        answer = self._call('pdd.pop.auth.token.refresh',
+            {'refresh_token': self.credential('refresh_token')}, token=False)
+        if not isinstance(answer, dict):
+            raise AuthError(f"pinduoduo: no token in {answer!r}")
+        return dict(answer,
+            refresh_expires_in=answer.get('refresh_token_expires_in'))
+
+    def _call(self, api, params=None, token=True):
         "Sign and send one call; the content of its `*_response`"
         request = {
             'type': api,
             'client_id': self.credential('client_id'),
-            'access_token': self.credentials.get('access_token'),
+            'access_token': self.credentials.get('access_token')
+            if token else None,
             'timestamp': str(epoch(self.now())),
             'data_type': 'JSON',
             'version': 'V1',
@@ -86,7 +104,8 @@ class PinduoduoAdapter(HttpMixin, Adapter):
             return ThrottleError(says, code=code,
                 retry_after=self.throttle_wait)
         if code in AUTH_CODES or 'access_token' in message:
-            return AuthError(says, code=code)
+            # [VERIFY] codes: taken as an expired token, refreshed once
+            return TokenExpired(says, code=code)
         if code in TRANSIENT_CODES:
             return TransientError(says, code=code)
         if code == 20004:

@@ -1,7 +1,10 @@
 # This file is part of ecom-erp. Licensed under the GNU GPL v3 or later.
 """Taobao / Tmall through the TOP router (marketplace-apis.md §2)
 
-Credentials: app_key, app_secret, session (the seller's OAuth token),
+Credentials: app_key, app_secret, session (the seller's OAuth token;
+with refresh_token and access_token_expires it is renewed before expiry
+and when TOP answers 26/27, see tokens.py; token_url overrides the OAuth
+endpoint),
 sign_method (md5, hmac or hmac-sha256; md5 by default), carriers (optional
 {our carrier code: TOP company_code} overriding CARRIERS).
 
@@ -17,15 +20,17 @@ import datetime
 from . import register
 from .base import (
     Adapter, Address, AuthError, Order, OrderLine, OrderStatus, PermanentError,
-    Refund, ThrottleError, TransientError)
+    Refund, ThrottleError, TokenExpired, TransientError)
 from .common import (
     HttpMixin, all_pages, ban_seconds, chunks, guard_payload, identifier,
     inclusive_bounds, known, lenient_reference, map_carrier, money,
     page_backwards, parse_shanghai, quantity, require, require_list, serialise,
     shanghai_text, text, texts, write_results)
 from .signing import top_sign
+from .tokens import TokenMixin
 
 GATEWAY = 'https://eco.taobao.com/router/rest'
+TOKEN_URL = 'https://oauth.taobao.com/token'
 
 STATUS = {
     'TRADE_NO_CREATE_PAY': OrderStatus.AWAITING_PAYMENT,
@@ -60,7 +65,7 @@ TRADE_FIELDS = ','.join([
 
 
 @register
-class TaobaoAdapter(HttpMixin, Adapter):
+class TaobaoAdapter(TokenMixin, HttpMixin, Adapter):
     platform = 'taobao'
     max_window = datetime.timedelta(minutes=30)
     page_size = 50
@@ -70,7 +75,31 @@ class TaobaoAdapter(HttpMixin, Adapter):
     fetch_details = True
 
     # -- protocol -----------------------------------------------------------
+    token_name = 'session'
+
     def call(self, method, params=None):
+        "One API call with a live session (renewed by tokens.TokenMixin)"
+        return self.with_token(self._call, method, params)
+
+    def request_token(self):
+        """OAuth 2.0 refresh at oauth.taobao.com/token [VERIFY]: answers
+        access_token, expires_in, refresh_token, re_expires_in"""
+        response = self.send('POST', self.credentials.get('token_url')
+            or TOKEN_URL, data={
+                'grant_type': 'refresh_token',
+                'client_id': self.credential('app_key'),
+                'client_secret': self.credential('app_secret'),
+                'refresh_token': self.credential('refresh_token'),
+                'view': 'web',
+                })
+        body = self.response_json(response)
+        if response.status_code >= 400 or body.get('error'):
+            raise AuthError(f"taobao: the session refresh was refused: "
+                f"{body.get('error')} {body.get('error_description')}",
+                code=body.get('error'))
+        return dict(body, refresh_expires_in=body.get('re_expires_in'))
+
+    def _call(self, method, params=None):
         """Sign and send one API call; the content of its `*_response`
 
         System parameters go in the query, the API's in the body, both
@@ -119,7 +148,10 @@ class TaobaoAdapter(HttpMixin, Adapter):
                 retry_after=ban_seconds(sub_msg))
         if code == 10 or sub_code.startswith('isp.'):
             return TransientError(message, code=code)
-        if code in {11, 12, 13, 26, 27, 28, 29} or 'session' in sub_code:
+        if code in {26, 27} or 'session' in sub_code:
+            # missing or invalid (expired) session: refresh, then retry
+            return TokenExpired(message, code=code)
+        if code in {11, 12, 13, 28, 29}:
             return AuthError(message, code=code)
         return PermanentError(message, code=code)
 

@@ -2,6 +2,7 @@
 """Line-level refunds, VAT included in prices, dashboard days in the
 company's timezone (on a database)"""
 import datetime
+import json
 from decimal import Decimal
 from unittest import mock
 
@@ -14,10 +15,38 @@ from trytond.tests import test_tryton
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
-from .memory import UTC, order_payload
+from trytond.modules.ecom_connector.adapters import ADAPTERS
+from trytond.modules.ecom_connector.adapters.base import TokenExpired
+from trytond.modules.ecom_connector.adapters.tokens import TokenMixin
+
+from .memory import UTC, MemoryAdapter, order_payload, shop
 from .test_module import channel, company, listing, pool_sales, product
 
 T0 = datetime.datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+class ExpiringAdapter(TokenMixin, MemoryAdapter):
+    "The memory platform with an access token that expires"
+    platform = 'memory_token'
+    renewals = []
+
+    def request_token(self):
+        self.renewals.append(self.credentials['refresh_token'])
+        number = len(self.renewals) + 1
+        return {'access_token': f'token-{number}', 'expires_in': 7200,
+            'refresh_token': f'refresh-{number}'}
+
+    def _call(self):
+        if self.credentials.get('access_token') != (
+                f'token-{len(self.renewals) + 1}'):
+            raise TokenExpired("memory: access token expired")
+        return super()._call()
+
+    def list_orders(self, start, end, page_token=None):
+        return self.with_token(super().list_orders, start, end, page_token)
+
+
+ADAPTERS['memory_token'] = ExpiringAdapter
 
 
 def later(payload, seconds, **values):
@@ -199,6 +228,48 @@ class EcomConnectorFeaturesTestCase(
             sale = self.raw(shop_, '9').sale
             self.assertEqual(sale.untaxed_amount, Decimal('68.99'))
             self.assertEqual(sale.tax_amount, Decimal('8.97'))
+
+    @with_transaction()
+    def test_renewed_token_stored_in_channel(self):
+        "an expired token renewed during a pull is kept in the credentials"
+        pool = Pool()
+        Channel = pool.get('ecom.channel')
+        RawOrder = pool.get('ecom.raw_order')
+        ExpiringAdapter.renewals.clear()
+        with set_company(company()):
+            cup = product('CUP', stock=10)
+            shop_ = channel('K', platform='memory_token')
+            listing(shop_, 'S1', cup)
+            Channel.write([shop_], {'credentials': json.dumps({
+                            'shop': 'K', 'secret': 's',
+                            'access_token': 'token-1',
+                            'refresh_token': 'refresh-1'}),
+                    'checkpoint': (T0 - datetime.timedelta(minutes=20)
+                        ).replace(tzinfo=None)})
+            shop('K').orders['30'] = order_payload('30',
+                T0 - datetime.timedelta(minutes=10))
+            # the first token is taken as expired by the platform
+            ExpiringAdapter.renewals.append('before')
+            Channel(shop_.id).pull(now=T0)
+            credentials = json.loads(Channel(shop_.id).credentials)
+            self.assertEqual(ExpiringAdapter.renewals,
+                ['before', 'refresh-1'])
+            self.assertEqual((credentials['access_token'],
+                    credentials['refresh_token'], credentials['shop']),
+                ('token-3', 'refresh-3', 'K'))
+            raw, = RawOrder.search([('channel', '=', shop_.id)])
+            self.assertEqual(raw.state, 'imported')
+            self.assertEqual(Channel(shop_.id).state, 'running')
+
+    @with_transaction()
+    def test_platform_titles(self):
+        "the platforms' names come from messages (translated), Amazon too"
+        Channel = Pool().get('ecom.channel')
+        titles = dict(Channel.get_platforms())
+        self.assertEqual(titles['amazon'], "Amazon (SP-API)")
+        self.assertEqual(titles['taobao'], "Taobao / Tmall")
+        # a platform without message keeps its adapter's title
+        self.assertEqual(titles['memory'], "Test platform")
 
     @with_transaction()
     def test_dashboard_company_days(self):
