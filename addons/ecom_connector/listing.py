@@ -10,12 +10,15 @@ from sql.conditionals import Case
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
+from trytond.model.fields import SQL_OPERATORS
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from . import allocation
 from .adapters.base import AdapterError, InventoryUpdate
+
+in_ = SQL_OPERATORS['in']
 
 
 class Listing(ModelSQL, ModelView):
@@ -217,8 +220,8 @@ class Listing(ModelSQL, ModelView):
         if products is not None:
             product_ids = sorted({getattr(p, 'id', p) for p in products})
             sub = component.select(component.listing,
-                where=component.product.in_(product_ids or [-1]))
-            where &= (listing.product.in_(product_ids or [-1])
+                where=in_(component.product, product_ids or [-1]))
+            where &= (in_(listing.product, product_ids or [-1])
                 | listing.id.in_(sub))
         cursor.execute(*listing.select(
                 listing.id, listing.channel, listing.product, listing.combo,
@@ -229,53 +232,64 @@ class Listing(ModelSQL, ModelView):
         for sub_ids in allocation.batches(combo_ids, 10000):
             cursor.execute(*component.select(component.listing,
                     component.product, component.quantity,
-                    where=component.listing.in_(sub_ids)))
+                    where=in_(component.listing, sub_ids)))
             for listing_id, product_id, quantity in cursor:
                 contents[listing_id].append((product_id, quantity))
+        # the stock key of each listing: what one unit of it takes
+        keys = {}
         for listing_id, _, product_id, combo, _ in rows:
-            if not combo and product_id:
-                contents[listing_id] = [(product_id, 1)]
-        needed = sorted({p for c in contents.values() for p, _ in c})
+            if combo:
+                key = tuple(sorted(contents.get(listing_id, [])))
+            else:
+                key = ((product_id, 1),) if product_id else ()
+            keys[listing_id] = key
+        needed = sorted({p for k in set(keys.values()) for p, _ in k})
         warehouse_sets = {c.id: tuple(sorted(w.id for w in c.stock_warehouses))
             for c in channels}
-        available = {}
         pending = RawOrderDemand.pending(needed)
+        stocks = {}
         for warehouses in set(warehouse_sets.values()):
-            stock = stock_levels(warehouses, needed)
-            buffers = {}
-            for channel in channels:
-                if warehouse_sets[channel.id] == warehouses:
-                    buffers[channel.id] = channel.safety_buffer or 0
-            for channel_id, buffer in buffers.items():
-                for product_id in needed:
-                    on_hand, reserved = stock.get(product_id, (0, 0))
-                    available[channel_id, product_id] = allocation.available(
-                        on_hand, reserved, pending.get(product_id, 0),
-                        buffer)
+            stocks[warehouses] = stock_levels(warehouses, needed)
+        # {channel id: {product id: sellable units}}, computed once for the
+        # channels with the same warehouses and safety buffer
+        available, by_setting = {}, {}
+        for channel in channels:
+            setting = (warehouse_sets[channel.id], channel.safety_buffer or 0)
+            if setting not in by_setting:
+                stock, buffer = stocks[setting[0]], setting[1]
+                by_setting[setting] = {
+                    p: allocation.available(*stock.get(p, (0, 0)),
+                        pending.get(p, 0), buffer) for p in needed}
+            available[channel.id] = by_setting[setting]
         rules = {c.id: c.allocation_rule for c in channels}
         # the channels selling each stock key share its stock by their rules
         key_channels = defaultdict(dict)
         for listing_id, channel_id, _, _, _ in rows:
-            key = tuple(sorted(contents.get(listing_id, [])))
+            key = keys[listing_id]
             if key:
                 key_channels[key][channel_id] = rules[channel_id]
         allocated = {}
+        # most products have one of a few stock figures: the rule
+        # arithmetic runs once per figure and set of channels
+        shares_of = {}
         for key, key_rules in key_channels.items():
-            sellable = {}
+            signature = tuple(key_rules.items())
             for channel_id in key_rules:
-                sellable[channel_id] = min(
-                    int(available[channel_id, p] // Decimal(str(q)))
-                    if q else 0 for p, q in key)
-            # several warehouse sets: each channel reads its own; the rule
-            # arithmetic runs once per distinct sellable figure
-            for figure in set(sellable.values()):
-                shares = allocation.allocate(figure, key_rules)
-                for channel_id, value in sellable.items():
-                    if value == figure:
-                        allocated[key, channel_id] = shares[channel_id]
+                stock = available[channel_id]
+                if len(key) == 1 and key[0][1] == 1:
+                    figure = stock[key[0][0]]
+                else:
+                    figure = min(int(stock[p] // Decimal(str(q)))
+                        if q else 0 for p, q in key)
+                # several warehouse sets: each channel reads its own figure
+                shares = shares_of.get((figure, signature))
+                if shares is None:
+                    shares = shares_of[figure, signature] = (
+                        allocation.allocate(figure, key_rules))
+                allocated[key, channel_id] = shares[channel_id]
         plan = []
         for listing_id, channel_id, _, _, pushed in rows:
-            key = tuple(sorted(contents.get(listing_id, [])))
+            key = keys[listing_id]
             target = allocated.get((key, channel_id), 0) if key else 0
             plan.append((listing_id, channel_id, pushed, target))
         return plan
@@ -431,7 +445,8 @@ def stock_levels(warehouse_ids, product_ids):
     result = {}
     into = move.to_location.in_(inside_ids)
     out_of = move.from_location.in_(inside_ids)
-    for sub_ids in allocation.batches(product_ids, 10000):
+    # (in_: an array parameter on PostgreSQL, not one per product)
+    for sub_ids in allocation.batches(product_ids, 100000):
         cursor.execute(*move.select(move.product,
                 Sum(Case(((move.state == 'done') & into & ~out_of,
                             move.internal_quantity),
@@ -441,7 +456,7 @@ def stock_levels(warehouse_ids, product_ids):
                 Sum(Case((move.state.in_(['staging', 'draft', 'assigned'])
                             & out_of & ~into, move.internal_quantity),
                         else_=Literal(0))),
-                where=move.product.in_(sub_ids) & (into | out_of)
+                where=in_(move.product, sub_ids) & (into | out_of)
                 & (move.state != 'cancelled'),
                 group_by=[move.product]))
         for product_id, on_hand, reserved in cursor:
