@@ -107,7 +107,7 @@ class Listing(metaclass=PoolMeta):
         # only the few listings of drop-ship-only products are read (a
         # browse of every listing costs the square of their number)
         listings = {l.id: l for l in cls.search([
-                    ('id', 'in', [p[0] for p in plan]),
+                    ('channel', 'in', [c.id for c in channels]),
                     ('combo', '=', False),
                     ('product.template.dropship_only', '=', True),
                     ])}

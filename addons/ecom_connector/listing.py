@@ -10,15 +10,12 @@ from sql.conditionals import Case
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
-from trytond.model.fields import SQL_OPERATORS
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from . import allocation
 from .adapters.base import AdapterError, InventoryUpdate
-
-in_ = SQL_OPERATORS['in']
 
 
 class Listing(ModelSQL, ModelView):
@@ -220,8 +217,8 @@ class Listing(ModelSQL, ModelView):
         if products is not None:
             product_ids = sorted({getattr(p, 'id', p) for p in products})
             sub = component.select(component.listing,
-                where=in_(component.product, product_ids or [-1]))
-            where &= (in_(listing.product, product_ids or [-1])
+                where=component.product.in_(product_ids or [-1]))
+            where &= (listing.product.in_(product_ids or [-1])
                 | listing.id.in_(sub))
         cursor.execute(*listing.select(
                 listing.id, listing.channel, listing.product, listing.combo,
@@ -232,7 +229,7 @@ class Listing(ModelSQL, ModelView):
         for sub_ids in allocation.batches(combo_ids, 10000):
             cursor.execute(*component.select(component.listing,
                     component.product, component.quantity,
-                    where=in_(component.listing, sub_ids)))
+                    where=component.listing.in_(sub_ids)))
             for listing_id, product_id, quantity in cursor:
                 contents[listing_id].append((product_id, quantity))
         # the stock key of each listing: what one unit of it takes
@@ -273,7 +270,8 @@ class Listing(ModelSQL, ModelView):
         # arithmetic runs once per figure and set of channels
         shares_of = {}
         for key, key_rules in key_channels.items():
-            signature = tuple(key_rules.items())
+            # (a channel's rule is the same for all its keys)
+            signature = tuple(key_rules)
             for channel_id in key_rules:
                 stock = available[channel_id]
                 if len(key) == 1 and key[0][1] == 1:
@@ -445,8 +443,7 @@ def stock_levels(warehouse_ids, product_ids):
     result = {}
     into = move.to_location.in_(inside_ids)
     out_of = move.from_location.in_(inside_ids)
-    # (in_: an array parameter on PostgreSQL, not one per product)
-    for sub_ids in allocation.batches(product_ids, 100000):
+    for sub_ids in allocation.batches(product_ids, 10000):
         cursor.execute(*move.select(move.product,
                 Sum(Case(((move.state == 'done') & into & ~out_of,
                             move.internal_quantity),
@@ -456,7 +453,7 @@ def stock_levels(warehouse_ids, product_ids):
                 Sum(Case((move.state.in_(['staging', 'draft', 'assigned'])
                             & out_of & ~into, move.internal_quantity),
                         else_=Literal(0))),
-                where=in_(move.product, sub_ids) & (into | out_of)
+                where=move.product.in_(sub_ids) & (into | out_of)
                 & (move.state != 'cancelled'),
                 group_by=[move.product]))
         for product_id, on_hand, reserved in cursor:
