@@ -443,20 +443,24 @@ def stock_levels(warehouse_ids, product_ids):
     result = {}
     into = move.to_location.in_(inside_ids)
     out_of = move.from_location.in_(inside_ids)
-    for sub_ids in allocation.batches(product_ids, 10000):
-        cursor.execute(*move.select(move.product,
-                Sum(Case(((move.state == 'done') & into & ~out_of,
-                            move.internal_quantity),
-                        ((move.state == 'done') & out_of & ~into,
-                            -move.internal_quantity),
-                        else_=Literal(0))),
-                Sum(Case((move.state.in_(['staging', 'draft', 'assigned'])
-                            & out_of & ~into, move.internal_quantity),
-                        else_=Literal(0))),
-                where=move.product.in_(sub_ids) & (into | out_of)
-                & (move.state != 'cancelled'),
-                group_by=[move.product]))
-        for product_id, on_hand, reserved in cursor:
+    where = (into | out_of) & (move.state != 'cancelled')
+    if len(product_ids) <= 10000:
+        where &= move.product.in_(product_ids)
+    # else one pass over the warehouses' moves, not one per slice of
+    # products: the products not asked for are left out below
+    wanted = set(product_ids)
+    cursor.execute(*move.select(move.product,
+            Sum(Case(((move.state == 'done') & into & ~out_of,
+                        move.internal_quantity),
+                    ((move.state == 'done') & out_of & ~into,
+                        -move.internal_quantity),
+                    else_=Literal(0))),
+            Sum(Case((move.state.in_(['staging', 'draft', 'assigned'])
+                        & out_of & ~into, move.internal_quantity),
+                    else_=Literal(0))),
+            where=where, group_by=[move.product]))
+    for product_id, on_hand, reserved in cursor:
+        if product_id in wanted:
             result[product_id] = (on_hand or 0, reserved or 0)
     return result
 
