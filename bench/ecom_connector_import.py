@@ -14,6 +14,7 @@ orders of the same shape (Sale.create, quote, confirm, process, one order
 at a time).  Targets: storing >= 1,000 orders/s; whole path >= 50 orders/s.
 """
 import argparse
+import os
 import datetime
 from decimal import Decimal
 
@@ -65,6 +66,7 @@ def main():
                     for l in data['lines']])
     ADAPTERS['bench_feed'] = Feed
 
+    load_before = os.getloadavg()
     with bench_database() as name:
         with Transaction().start(name, 0) as tx:
             company_id = Pool().get('company.company').search(
@@ -112,7 +114,9 @@ def main():
             f"whole path ({imported} imported), {args.stock} by the stock "
             "path; 3 lines each",
             "anchor: Sale.create, quote, confirm, process of the same "
-            "orders, one at a time"])
+            "orders, one at a time",
+            "load average (1, 5, 15 min) before: %.1f %.1f %.1f, after: "
+            "%.1f %.1f %.1f" % (load_before + os.getloadavg())])
 
 
 def setup(pool, company):

@@ -104,13 +104,18 @@ class Listing(metaclass=PoolMeta):
         pool = Pool()
         Product = pool.get('product.product')
         plan = super().push_plan(channels, products)
-        listings = {l.id: l for l in cls.browse([p[0] for p in plan])}
+        # only the few listings of drop-ship-only products are read (a
+        # browse of every listing costs the square of their number)
+        listings = {l.id: l for l in cls.search([
+                    ('channel', 'in', [c.id for c in channels]),
+                    ('combo', '=', False),
+                    ('product.template.dropship_only', '=', True),
+                    ])}
         dropship = {}
         result = []
         for listing_id, channel_id, pushed, target in plan:
-            product = listings[listing_id].product
-            if (product and not listings[listing_id].combo
-                    and product.template.dropship_only):
+            if listing_id in listings:
+                product = listings[listing_id].product
                 if product.id not in dropship:
                     dropship[product.id] = Product(
                         product.id).dropship_sellable()

@@ -232,50 +232,62 @@ class Listing(ModelSQL, ModelView):
                     where=component.listing.in_(sub_ids)))
             for listing_id, product_id, quantity in cursor:
                 contents[listing_id].append((product_id, quantity))
+        # the stock key of each listing: what one unit of it takes
+        keys = {}
         for listing_id, _, product_id, combo, _ in rows:
-            if not combo and product_id:
-                contents[listing_id] = [(product_id, 1)]
-        needed = sorted({p for c in contents.values() for p, _ in c})
+            if combo:
+                key = tuple(sorted(contents.get(listing_id, [])))
+            else:
+                key = ((product_id, 1),) if product_id else ()
+            keys[listing_id] = key
+        needed = sorted({p for k in set(keys.values()) for p, _ in k})
         warehouse_sets = {c.id: tuple(sorted(w.id for w in c.stock_warehouses))
             for c in channels}
-        available = {}
         pending = RawOrderDemand.pending(needed)
+        stocks = {}
         for warehouses in set(warehouse_sets.values()):
-            stock = stock_levels(warehouses, needed)
-            buffers = {}
-            for channel in channels:
-                if warehouse_sets[channel.id] == warehouses:
-                    buffers[channel.id] = channel.safety_buffer or 0
-            for channel_id, buffer in buffers.items():
-                for product_id in needed:
-                    on_hand, reserved = stock.get(product_id, (0, 0))
-                    available[channel_id, product_id] = allocation.available(
-                        on_hand, reserved, pending.get(product_id, 0),
-                        buffer)
+            stocks[warehouses] = stock_levels(warehouses, needed)
+        # {channel id: {product id: sellable units}}, computed once for the
+        # channels with the same warehouses and safety buffer
+        available, by_setting = {}, {}
+        for channel in channels:
+            setting = (warehouse_sets[channel.id], channel.safety_buffer or 0)
+            if setting not in by_setting:
+                stock, buffer = stocks[setting[0]], setting[1]
+                by_setting[setting] = {
+                    p: allocation.available(*stock.get(p, (0, 0)),
+                        pending.get(p, 0), buffer) for p in needed}
+            available[channel.id] = by_setting[setting]
         rules = {c.id: c.allocation_rule for c in channels}
         # the channels selling each stock key share its stock by their rules
         key_channels = defaultdict(dict)
         for listing_id, channel_id, _, _, _ in rows:
-            key = tuple(sorted(contents.get(listing_id, [])))
+            key = keys[listing_id]
             if key:
                 key_channels[key][channel_id] = rules[channel_id]
         allocated = {}
+        # most products have one of a few stock figures: the rule
+        # arithmetic runs once per figure and set of channels
+        shares_of = {}
         for key, key_rules in key_channels.items():
-            sellable = {}
+            # (a channel's rule is the same for all its keys)
+            signature = tuple(key_rules)
             for channel_id in key_rules:
-                sellable[channel_id] = min(
-                    int(available[channel_id, p] // Decimal(str(q)))
-                    if q else 0 for p, q in key)
-            # several warehouse sets: each channel reads its own; the rule
-            # arithmetic runs once per distinct sellable figure
-            for figure in set(sellable.values()):
-                shares = allocation.allocate(figure, key_rules)
-                for channel_id, value in sellable.items():
-                    if value == figure:
-                        allocated[key, channel_id] = shares[channel_id]
+                stock = available[channel_id]
+                if len(key) == 1 and key[0][1] == 1:
+                    figure = stock[key[0][0]]
+                else:
+                    figure = min(int(stock[p] // Decimal(str(q)))
+                        if q else 0 for p, q in key)
+                # several warehouse sets: each channel reads its own figure
+                shares = shares_of.get((figure, signature))
+                if shares is None:
+                    shares = shares_of[figure, signature] = (
+                        allocation.allocate(figure, key_rules))
+                allocated[key, channel_id] = shares[channel_id]
         plan = []
         for listing_id, channel_id, _, _, pushed in rows:
-            key = tuple(sorted(contents.get(listing_id, [])))
+            key = keys[listing_id]
             target = allocated.get((key, channel_id), 0) if key else 0
             plan.append((listing_id, channel_id, pushed, target))
         return plan
@@ -431,20 +443,24 @@ def stock_levels(warehouse_ids, product_ids):
     result = {}
     into = move.to_location.in_(inside_ids)
     out_of = move.from_location.in_(inside_ids)
-    for sub_ids in allocation.batches(product_ids, 10000):
-        cursor.execute(*move.select(move.product,
-                Sum(Case(((move.state == 'done') & into & ~out_of,
-                            move.internal_quantity),
-                        ((move.state == 'done') & out_of & ~into,
-                            -move.internal_quantity),
-                        else_=Literal(0))),
-                Sum(Case((move.state.in_(['staging', 'draft', 'assigned'])
-                            & out_of & ~into, move.internal_quantity),
-                        else_=Literal(0))),
-                where=move.product.in_(sub_ids) & (into | out_of)
-                & (move.state != 'cancelled'),
-                group_by=[move.product]))
-        for product_id, on_hand, reserved in cursor:
+    where = (into | out_of) & (move.state != 'cancelled')
+    if len(product_ids) <= 10000:
+        where &= move.product.in_(product_ids)
+    # else one pass over the warehouses' moves, not one per slice of
+    # products: the products not asked for are left out below
+    wanted = set(product_ids)
+    cursor.execute(*move.select(move.product,
+            Sum(Case(((move.state == 'done') & into & ~out_of,
+                        move.internal_quantity),
+                    ((move.state == 'done') & out_of & ~into,
+                        -move.internal_quantity),
+                    else_=Literal(0))),
+            Sum(Case((move.state.in_(['staging', 'draft', 'assigned'])
+                        & out_of & ~into, move.internal_quantity),
+                    else_=Literal(0))),
+            where=where, group_by=[move.product]))
+    for product_id, on_hand, reserved in cursor:
+        if product_id in wanted:
             result[product_id] = (on_hand or 0, reserved or 0)
     return result
 

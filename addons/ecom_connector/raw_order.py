@@ -25,6 +25,7 @@ from trytond.transaction import Transaction, TransactionError
 from . import checks
 from .adapters.base import UTC, OrderStatus, PayloadError
 from .adapters.file import FileAdapter
+from .allocation import batches
 
 logger = logging.getLogger(__name__)
 
@@ -264,24 +265,30 @@ class RawOrder(Workflow, ModelSQL, ModelView):
             for raw in cls.search([('channel', '=', channel.id),
                         ('platform_order_id', 'in', ids[start:start + 1000])]):
                 known[raw.platform_order_id] = raw
-        to_create, to_save, versions, result = {}, {}, [], []
-        for order_id, modified, text, problem in entries:
-            raw = known.get(order_id)
-            if raw is None:
-                raw = to_create.get(order_id)
-                if raw is None:
-                    raw = cls(channel=channel, platform_order_id=order_id,
-                        modified_at=modified, payload=text, source=source,
-                        deliveries=1, state='received', versions=[],
-                        forced=False)
-                    if problem:
-                        raw.state = 'exception'
-                        raw.exception_reason = 'malformed'
-                        raw.exception_message = problem
-                    raw.versions = [Version(received=now, modified_at=modified,
-                            source=source, payload=text, outcome='applied')]
-                    to_create[order_id] = raw
-                    continue
+        # the orders never seen are written in bulk (most of a peak); the
+        # later deliveries of an order go through the records
+        new, later = {}, []
+        for entry in entries:
+            order_id = entry[0]
+            if order_id in known or order_id in new:
+                later.append(entry)
+            else:
+                new[order_id] = entry
+        created = cls._insert_new(channel, list(new.values()), source, now)
+        # a concurrent delivery stored it first: it is a later delivery
+        lost = [e for e in new.values() if e[0] not in created]
+        if lost:
+            for raw in cls.search([('channel', '=', channel.id),
+                        ('platform_order_id', 'in', [e[0] for e in lost])]):
+                known[raw.platform_order_id] = raw
+            later = lost + later
+        for entry in later:
+            if entry[0] not in known:
+                # delivered again within the same batch
+                known[entry[0]] = cls(created[entry[0]])
+        to_save, versions = {}, []
+        for order_id, modified, text, problem in later:
+            raw = known[order_id]
             raw.deliveries = (raw.deliveries or 0) + 1
             if (modified is not None and raw.modified_at is not None
                     and modified < raw.modified_at):
@@ -291,13 +298,9 @@ class RawOrder(Workflow, ModelSQL, ModelView):
             else:
                 outcome = 'applied'
             if outcome:
-                version = Version(received=now, modified_at=modified,
-                    source=source, payload=text, outcome=outcome)
-                if raw.id is None:
-                    raw.versions = list(raw.versions) + [version]
-                else:
-                    version.raw_order = raw
-                    versions.append(version)
+                versions.append(Version(raw_order=raw, received=now,
+                        modified_at=modified, source=source, payload=text,
+                        outcome=outcome))
             if outcome == 'applied':
                 raw.source = source
                 raw.payload = text
@@ -310,77 +313,225 @@ class RawOrder(Workflow, ModelSQL, ModelView):
                     raw.state = 'received'
                     raw.exception_reason = None
                     raw.exception_message = None
-            if raw.id is not None:
-                to_save[raw.id] = raw
-        cls.save(list(to_create.values()) + list(to_save.values()))
+            to_save[raw.id] = raw
+        cls.save(list(to_save.values()))
         Version.save(versions)
-        for raw in list(to_create.values()) + list(to_save.values()):
-            if raw.state == 'received':
-                result.append(raw)
+        received = [created[e[0]] for e in new.values()
+            if e[0] in created and not e[3] and created[e[0]] not in to_save]
+        # (browse by slices: one list of thousands of ids costs its square)
+        result = [r for sub in batches(received, 200) for r in cls.browse(sub)]
+        result.extend(r for r in to_save.values() if r.state == 'received')
         return result
+
+    @classmethod
+    def _insert_new(cls, channel, entries, source, now):
+        """Store the first delivery of orders never seen, with its version,
+        in bulk; return {platform order id: raw order id} of those stored
+        (on PostgreSQL, an order stored meanwhile by a concurrent delivery
+        is left out)"""
+        pool = Pool()
+        Version = pool.get('ecom.raw_order.version')
+        ModelAccess = pool.get('ir.model.access')
+        transaction = Transaction()
+        if not entries:
+            return {}
+        ModelAccess.check(cls.__name__, 'create')
+        ModelAccess.check(Version.__name__, 'create')
+        cursor = transaction.connection.cursor()
+        user = transaction.user
+        created = {}
+        for batch in batches(entries, 1000):
+            if backend.name == 'postgresql':
+                stored = cls._insert_unnest(cursor, channel, batch, source,
+                    now, user)
+            else:
+                stored = cls._insert_rows(cursor, channel, batch, source,
+                    now, user)
+            created.update(stored)
+        return created
+
+    @classmethod
+    def _insert_unnest(cls, cursor, channel, batch, source, now, user):
+        """INSERT the rows as arrays (a handful of parameters whatever the
+        batch size); {order id: id} of those stored"""
+        Version = Pool().get('ecom.raw_order.version')
+        # an order inserted and committed meanwhile by another transaction
+        # is a serialization failure under this one's snapshot: the
+        # framework retries, and the order is then a later delivery
+        cursor.execute(
+            f'INSERT INTO "{cls._table}" (channel, platform_order_id, '
+            'modified_at, payload, source, deliveries, state, '
+            'exception_reason, exception_message, forced, create_uid, '
+            'create_date) '
+            'SELECT %s, o, m, p, %s, 1, '
+            "CASE WHEN e IS NULL THEN 'received' ELSE 'exception' END, "
+            "CASE WHEN e IS NULL THEN NULL ELSE 'malformed' END, "
+            'e, false, %s, %s '
+            # (%b: arrays sent in binary, no quoting of each payload)
+            'FROM unnest(%b::varchar[], %b::timestamp[], %b::text[], '
+            '%b::text[]) AS u(o, m, p, e) '
+            'ON CONFLICT DO NOTHING RETURNING id, platform_order_id',
+            (channel.id, source, user, now,
+                [e[0] for e in batch], [e[1] for e in batch],
+                [e[2] for e in batch], [e[3] for e in batch]))
+        stored = {o: i for i, o in cursor}
+        rows = [(stored[o], m, t) for o, m, t, _ in batch if o in stored]
+        if rows:
+            cursor.execute(
+                f'INSERT INTO "{Version._table}" (raw_order, received, '
+                'modified_at, source, payload, outcome, create_uid, '
+                'create_date) '
+                "SELECT r, %s, m, %s, p, 'applied', %s, %s "
+                'FROM unnest(%s::int[], %s::timestamp[], %b::text[]) '
+                'AS u(r, m, p)',
+                (now, source, user, now, [r[0] for r in rows],
+                    [r[1] for r in rows], [r[2] for r in rows]))
+        return stored
+
+    @classmethod
+    def _insert_rows(cls, cursor, channel, batch, source, now, user):
+        "INSERT the rows (other databases); {order id: id} of those stored"
+        Version = Pool().get('ecom.raw_order.version')
+        table = cls.__table__()
+        version = Version.__table__()
+        stored = {}
+        for sub in batches(batch, 50):
+            cursor.execute(*table.insert([table.channel,
+                        table.platform_order_id, table.modified_at,
+                        table.payload, table.source, table.deliveries,
+                        table.state, table.exception_reason,
+                        table.exception_message, table.forced,
+                        table.create_uid, table.create_date],
+                    [[channel.id, o, m, t, source, 1,
+                            'exception' if e else 'received',
+                            'malformed' if e else None, e, False, user, now]
+                        for o, m, t, e in sub]))
+            cursor.execute(*table.select(table.id, table.platform_order_id,
+                    where=(table.channel == channel.id)
+                    & table.platform_order_id.in_([e[0] for e in sub])))
+            ids = {o: i for i, o in cursor}
+            stored.update(ids)
+            cursor.execute(*version.insert([version.raw_order,
+                        version.received, version.modified_at,
+                        version.source, version.payload, version.outcome,
+                        version.create_uid, version.create_date],
+                    [[ids[o], now, m, source, t, 'applied', user, now]
+                        for o, m, t, _ in sub]))
+        return stored
 
     # -- importing --------------------------------------------------------
     @classmethod
     def import_orders(cls, raws, run=None, push=True):
-        """Turn the received raw orders into sales, each under a savepoint:
-        an order that fails leaves nothing and becomes an exception"""
+        """Turn the received raw orders into sales
+
+        The new orders are checked one after the other (stock with one read
+        for the batch and a running count of what the batch takes), then
+        their sales are created, quoted, confirmed and processed together.
+        An order that fails a check becomes an exception; if the batch's
+        sales cannot be made together, each order is imported again on its
+        own, under a savepoint: an order that fails leaves nothing and
+        becomes an exception, and the others go on."""
         pool = Pool()
         Listing = pool.get('ecom.listing')
-        transaction = Transaction()
-        cursor = transaction.connection.cursor()
         now = datetime.datetime.now(UTC)
         touched = set()
-        channels = {}
         ids = sorted({r.id for r in raws})
         # two workers given the same order (a task queued again after its
         # worker was lost) import it once: the second waits, then skips it
         lock_rows(cls, ids)
-        for raw in cls.browse(ids):
-            if raw.state != 'received':
+        records = [r for r in cls.browse(ids) if r.state == 'received']
+        # later versions of imported orders: one by one
+        for raw in records:
+            if raw.sale:
+                touched.update(cls._import_one(raw, now, run))
+        plans = []
+        for raw in records:
+            if raw.sale:
                 continue
-            tasks = len(transaction.tasks)
-            cursor.execute('SAVEPOINT ecom_raw_order')
-            try:
-                products = raw._import(now)
-            except (TransactionError, backend.DatabaseOperationalError):
-                # the framework retries the whole transaction
-                raise
-            except Exception as error:
-                cursor.execute('ROLLBACK TO SAVEPOINT ecom_raw_order')
-                del transaction.tasks[tasks:]
-                for cache in transaction.cache.values():
-                    cache.clear()
-                if isinstance(error, Problem):
-                    reason, message = error.reason, error.message
-                    demand = error.demand
-                    if error.unmatched:
-                        Listing.find(cls(raw.id).channel, error.unmatched)
-                elif isinstance(error, PayloadError):
-                    reason, message, demand = 'malformed', str(error), None
-                else:
-                    if not getattr(error, 'message', None):
-                        logger.exception("raw order %s", raw.id)
-                    reason = 'error'
-                    message = getattr(error, 'message', None) or str(error)
-                    demand = None
-                raw = cls(raw.id)
-                cls.write([raw], {
-                        'state': 'exception',
-                        'exception_reason': reason,
-                        'exception_message': message,
-                        'demand': json.dumps(demand) if demand else None,
-                        })
-                if run:
-                    run.error(f'{raw.platform_order_id}: {message}',
-                        record=raw)
+            plan = cls._attempt(raw, run, raw._prepare, now, plans)
+            if plan:
+                plans.append(plan)
+            elif plan is not None and run:
+                run.add('skipped')
+        plans = cls._check_batch_stock(plans, run)
+        if plans:
+            done = cls._attempt(None, None, cls._create_sales, plans)
+            if done:
+                for raw, _, _, demand in plans:
+                    touched.update(int(p) for p in demand)
+                    if run:
+                        run.add('created')
             else:
-                cursor.execute('RELEASE SAVEPOINT ecom_raw_order')
-                touched.update(products)
-                channels[raw.channel.id] = raw.channel
-                if run:
-                    run.add('created' if raw.sale else 'skipped')
+                # not together: each on its own, the failing ones kept as
+                # exceptions
+                for raw, _, _, _ in plans:
+                    touched.update(cls._import_one(cls(raw.id), now, run))
         if push and touched:
             Listing.push(products=touched)
+
+    @classmethod
+    def _import_one(cls, raw, now, run):
+        "Import one order under a savepoint; the products whose stock moved"
+        products = cls._attempt(raw, run, raw._import, now)
+        if products is None:
+            return set()
+        if run:
+            run.add('created' if raw.sale else 'skipped')
+        return products
+
+    @classmethod
+    def _attempt(cls, raw, run, function, *args):
+        """The result of function(*args) under a savepoint, or None when it
+        fails: its work is rolled back and the raw order (if any) becomes
+        an exception that says why"""
+        pool = Pool()
+        Listing = pool.get('ecom.listing')
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        tasks = len(transaction.tasks)
+        cursor.execute('SAVEPOINT ecom_raw_order')
+        try:
+            result = function(*args)
+        except (TransactionError, backend.DatabaseOperationalError):
+            # the framework retries the whole transaction
+            raise
+        except Exception as error:
+            cursor.execute('ROLLBACK TO SAVEPOINT ecom_raw_order')
+            del transaction.tasks[tasks:]
+            for cache in transaction.cache.values():
+                cache.clear()
+            if raw is None:
+                logger.info("batch import failed, one by one: %s", error)
+                return None
+            if isinstance(error, Problem):
+                reason, message = error.reason, error.message
+                demand = error.demand
+                if error.unmatched:
+                    Listing.find(cls(raw.id).channel, error.unmatched)
+            elif isinstance(error, PayloadError):
+                reason, message, demand = 'malformed', str(error), None
+            else:
+                if not getattr(error, 'message', None):
+                    logger.exception("raw order %s", raw.id)
+                reason = 'error'
+                message = getattr(error, 'message', None) or str(error)
+                demand = None
+            cls._fail(cls(raw.id), reason, message, demand, run)
+            return None
+        else:
+            cursor.execute('RELEASE SAVEPOINT ecom_raw_order')
+            return result
+
+    @classmethod
+    def _fail(cls, raw, reason, message, demand, run):
+        cls.write([raw], {
+                'state': 'exception',
+                'exception_reason': reason,
+                'exception_message': message,
+                'demand': json.dumps(demand) if demand else None,
+                })
+        if run:
+            run.error(f'{raw.platform_order_id}: {message}', record=raw)
 
     @classmethod
     def import_received_cron(cls):
@@ -403,8 +554,22 @@ class RawOrder(Workflow, ModelSQL, ModelView):
 
     def _import(self, now):
         "Import or update the sale; return the products whose stock changed"
-        pool = Pool()
-        Listing = pool.get('ecom.listing')
+        if self.sale:
+            return self._update(self._read(now))
+        plan = self._prepare(now)
+        if not plan:
+            return set()
+        _, order, listings, demand = plan
+        if not self.forced:
+            self._check_stock(demand)
+        sale = self._create_sale(order, listings)
+        self._set(state='imported', sale=sale,
+            address=checks.address_text(order.address), demand=None,
+            exception_reason=None, exception_message=None)
+        return {int(p) for p in demand}
+
+    def _read(self, now):
+        "Parse the payload and keep what the raw order shows of it"
         adapter = adapter_for(self.channel, self.source)
         order = adapter.parse_order(json.loads(self.payload))
         problem = checks.malformed(order, now)
@@ -415,13 +580,24 @@ class RawOrder(Workflow, ModelSQL, ModelView):
         self.buyer = order.buyer
         self.total = order.total
         self.fingerprint = checks.fingerprint(order)
-        if self.sale:
-            return self._update(order)
+        return order
+
+    def _prepare(self, now, batch=()):
+        """(raw, order, listings, demand) of a new order that passes the
+        checks made before stock (raises Problem otherwise); False for an
+        order cancelled before its import (ignored)
+
+        `batch` holds the plans accepted before it in the same batch, not
+        written yet (for the duplicate check).
+        """
+        pool = Pool()
+        Listing = pool.get('ecom.listing')
+        order = self._read(now)
         if order.status in {OrderStatus.CANCELLED, OrderStatus.REFUNDED}:
             self._set(state='ignored',
                 exception_message=gettext(
                     'ecom_connector.msg_cancelled_before_import'))
-            return set()
+            return False
         listings = Listing.find(self.channel, order.lines)
         demand = defaultdict(float)
         unmapped = []
@@ -441,13 +617,8 @@ class RawOrder(Workflow, ModelSQL, ModelView):
             raise Problem(reason, text, demand)
         if not self.forced:
             self._check_floor(order, listings, demand)
-            self._check_duplicate(order, demand)
-            self._check_stock(demand)
-        sale = self._create_sale(order, listings)
-        self._set(state='imported', sale=sale,
-            address=checks.address_text(order.address), demand=None,
-            exception_reason=None, exception_message=None)
-        return {int(p) for p in demand}
+            self._check_duplicate(order, demand, batch)
+        return (self, order, listings, demand)
 
     def _set(self, **values):
         for name, value in values.items():
@@ -473,9 +644,16 @@ class RawOrder(Workflow, ModelSQL, ModelView):
                         floor=Decimal(floor).quantize(Decimal('0.01'))),
                     demand)
 
-    def _check_duplicate(self, order, demand):
+    def _check_duplicate(self, order, demand, batch=()):
         low = self.platform_created - DUPLICATE_SPAN
         high = self.platform_created + DUPLICATE_SPAN
+        for other, _, _, _ in batch:
+            if (other.channel == self.channel
+                    and other.fingerprint == self.fingerprint
+                    and low <= other.platform_created <= high):
+                raise Problem('duplicate', gettext(
+                        'ecom_connector.msg_suspected_duplicate',
+                        other=other.platform_order_id), demand)
         others = self.search([
                 ('channel', '=', self.channel.id),
                 ('fingerprint', '=', self.fingerprint),
@@ -509,53 +687,177 @@ class RawOrder(Workflow, ModelSQL, ModelView):
                     'ecom_connector.msg_oversold',
                     products=', '.join(short)), demand)
 
-    def _party(self, order):
+    @classmethod
+    def _check_batch_stock(cls, plans, run):
+        """The plans whose stock is there, checked in turn against one read
+        of the stock and what the orders before them in the batch take;
+        the others become 'oversold' exceptions (nothing written yet)"""
         pool = Pool()
-        Party = pool.get('party.party')
+        Product = pool.get('product.product')
+        from .listing import stock_levels
+        product_ids = sorted({int(p) for _, _, _, d in plans for p in d})
+        # the stock rows of these products are taken in turn by concurrent
+        # imports: two orders for the last unit cannot both see it free
+        lock_rows(Product, product_ids)
+        levels, inside = {}, {}
+        for raw, _, _, _ in plans:
+            warehouses = tuple(sorted(w.id
+                    for w in raw.channel.stock_warehouses))
+            if warehouses not in levels:
+                levels[warehouses] = stock_levels(warehouses, product_ids)
+            inside[raw.id] = warehouses
+        # units taken by the accepted orders, by warehouse shipping them
+        taken = defaultdict(float)
+        accepted = []
+        for plan in plans:
+            raw, _, _, demand = plan
+            warehouses = inside[raw.id]
+            stock = levels[warehouses]
+            short = []
+            for product_id, quantity in demand.items():
+                on_hand, reserved = stock.get(int(product_id), (0, 0))
+                reserved += sum(taken[w, product_id] for w in warehouses)
+                if quantity > on_hand - reserved:
+                    short.append(int(product_id))
+            if short and not raw.forced:
+                names = ', '.join(p.rec_name
+                    for p in Product.browse(sorted(short)))
+                cls._fail(raw, 'oversold', gettext(
+                        'ecom_connector.msg_oversold', products=names),
+                    demand, run)
+                continue
+            for product_id, quantity in demand.items():
+                taken[raw.channel.warehouse.id, product_id] += quantity
+            accepted.append(plan)
+        return accepted
+
+    def _party_key(self, order):
+        "(party, None) or (None, (name, buyer key)) of the party to make"
         channel = self.channel
         if not order.buyer and channel.customer:
-            return channel.customer
+            return channel.customer, None
         name = order.buyer or order.address.name
-        key = f'{channel.id}:{name}'
-        parties = Party.search([('ecom_buyer', '=', key)], limit=1)
-        if parties:
-            return parties[0]
-        party = Party(name=name, ecom_buyer=key)
-        party.save()
-        return party
+        return None, (name, f'{channel.id}:{name}')
+
+    def _party(self, order):
+        return self._parties([(self, order)])[0]
+
+    @staticmethod
+    def _parties(orders):
+        """The party of each (raw order, order): one per channel and buyer,
+        found or made at once for the batch"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        keys = [raw._party_key(order) for raw, order in orders]
+        wanted = sorted({k for _, k in keys if k})
+        found = {}
+        for sub in batches(wanted, 1000):
+            for party in Party.search([
+                        ('ecom_buyer', 'in', [k for _, k in sub])]):
+                found[party.ecom_buyer] = party
+        missing = [(n, k) for n, k in wanted if k not in found]
+        if missing:
+            for party in Party.create([{'name': n, 'ecom_buyer': k}
+                        for n, k in missing]):
+                found[party.ecom_buyer] = party
+        return [party or found[key[1]] for party, key in keys]
 
     def _address(self, party, address):
+        return self._addresses([(party, address)])[0]
+
+    @staticmethod
+    def _addresses(items):
+        "The address of each (party, platform address), saved together"
         pool = Pool()
         Address = pool.get('party.address')
         Country = pool.get('country.country')
         Contact = pool.get('party.contact_mechanism')
-        country = None
-        if address.country:
-            countries = Country.search([('code', '=', address.country)],
-                limit=1)
-            country = countries[0] if countries else None
-        street = ' '.join(p for p in (
-                address.province if not country else None,
-                address.district, address.street) if p)
-        record = Address(party=party, party_name=address.name,
-            street_unstructured=street, city=address.city,
-            postal_code=address.postal_code, country=country)
-        if country and address.province:
-            subdivisions = [s for s in country.subdivisions
-                if s.name == address.province] if hasattr(
-                    country, 'subdivisions') else []
-            if subdivisions:
-                record.subdivision = subdivisions[0]
-            else:
-                record.street_unstructured = ' '.join(
-                    p for p in (address.province, street) if p)
-        record.save()
-        if address.phone:
-            Contact(party=party, type='mobile', value=address.phone,
-                address=record).save()
-        return record
+        records, contacts, countries = [], [], {}
+        for party, address in items:
+            country = None
+            if address.country:
+                if address.country not in countries:
+                    found = Country.search([('code', '=', address.country)],
+                        limit=1)
+                    countries[address.country] = found[0] if found else None
+                country = countries[address.country]
+            street = ' '.join(p for p in (
+                    address.province if not country else None,
+                    address.district, address.street) if p)
+            record = Address(party=party, party_name=address.name,
+                street_unstructured=street, city=address.city,
+                postal_code=address.postal_code, country=country)
+            if country and address.province:
+                subdivisions = [s for s in country.subdivisions
+                    if s.name == address.province] if hasattr(
+                        country, 'subdivisions') else []
+                if subdivisions:
+                    record.subdivision = subdivisions[0]
+                else:
+                    record.street_unstructured = ' '.join(
+                        p for p in (address.province, street) if p)
+            records.append(record)
+            if address.phone:
+                contacts.append(Contact(party=party, type='mobile',
+                        value=address.phone, address=record))
+        Address.save(records)
+        Contact.save(contacts)
+        return records
 
     def _create_sale(self, order, listings):
+        sale = self._new_sale(order, listings, self._party(order))
+        sale.save()
+        self._process_sales([sale])
+        return sale
+
+    @staticmethod
+    def _process_sales(sales):
+        """Quote, confirm and process the sales now: their moves are the
+        reservation that the next order and the stock push count"""
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        Queue = pool.get('ir.queue')
+        transaction = Transaction()
+        Sale.quote(sales)
+        tasks = len(transaction.tasks)
+        Sale.confirm(sales)
+        # confirm queues their processing: done here instead, not twice
+        queued = Queue.browse(transaction.tasks[tasks:])
+        process = {q.id for q in queued
+            if q.data.get('model') == 'sale.sale'
+            and q.data.get('method') == 'process'}
+        if process:
+            Queue.delete([q for q in queued if q.id in process])
+            transaction.tasks[tasks:] = [t for t in transaction.tasks[tasks:]
+                if t not in process]
+        Sale.process(sales)
+
+    @classmethod
+    def _create_sales(cls, plans):
+        "Make, quote, confirm and process the sales of checked orders"
+        Sale = Pool().get('sale.sale')
+        parties = cls._parties([(raw, order) for raw, order, _, _ in plans])
+        sales = [raw._new_sale(order, listings, party, address=False)
+            for (raw, order, listings, _), party in zip(plans, parties)]
+        addresses = cls._addresses([(party, order.address)
+                for (_, order, _, _), party in zip(plans, parties)])
+        for sale, address in zip(sales, addresses):
+            sale.invoice_address = sale.shipment_address = address
+        Sale.save(sales)
+        cls._process_sales(sales)
+        raws = []
+        for (raw, order, _, _), sale in zip(plans, sales):
+            raw.state = 'imported'
+            raw.sale = sale
+            raw.address = checks.address_text(order.address)
+            raw.demand = None
+            raw.exception_reason = raw.exception_message = None
+            raws.append(raw)
+        cls.save(raws)
+        return True
+
+    def _new_sale(self, order, listings, party, address=True):
+        "The sale of an order, not saved (its address made unless False)"
         pool = Pool()
         Sale = pool.get('sale.sale')
         Line = pool.get('sale.line')
@@ -570,8 +872,10 @@ class RawOrder(Workflow, ModelSQL, ModelView):
             raise Problem('malformed', gettext(
                     'ecom_connector.msg_unknown_currency',
                     currency=order.currency))
-        party = self._party(order)
-        address = self._address(party, order.address)
+        if address:
+            address = self._address(party, order.address)
+        else:
+            address = None
         sale = Sale(company=channel.company, party=party,
             invoice_address=address, shipment_address=address,
             warehouse=channel.warehouse, currency=currencies[0],
@@ -599,12 +903,6 @@ class RawOrder(Workflow, ModelSQL, ModelView):
                     unit_price=price(-order.discount),
                     description=gettext('ecom_connector.msg_order_discount')))
         sale.lines = self._apply_tax(sale, lines)
-        sale.save()
-        Sale.quote([sale])
-        Sale.confirm([sale])
-        # processed now, not from the queue: its moves are the reservation
-        # that the next order and the stock push count
-        Sale.process([sale])
         return sale
 
     def _sale_lines(self, line, listing):

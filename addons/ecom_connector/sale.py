@@ -20,6 +20,13 @@ class Sale(metaclass=PoolMeta):
     def _get_origin(cls):
         return super()._get_origin() + ['ecom.raw_order']
 
+    def must_check_credit_limit(self):
+        # (sale_credit_limit) paid on the platform: the marketplace holds
+        # the buyer's money, the sale is no credit given to the buyer
+        if self.ecom_channel and self.ecom_payment == 'paid':
+            return False
+        return super().must_check_credit_limit()
+
 
 class Party(metaclass=PoolMeta):
     __name__ = 'party.party'

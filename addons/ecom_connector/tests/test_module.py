@@ -250,6 +250,74 @@ class EcomConnectorTestCase(ModuleTestCase):
                 [('S1', 3)] * 3)
 
     @with_transaction()
+    def test_batch_one_bad_order(self):
+        "a batch with a bad order imports the others; again, nothing new"
+        pool = Pool()
+        RawOrder = pool.get('ecom.raw_order')
+        Version = pool.get('ecom.raw_order.version')
+        Sale = pool.get('sale.sale')
+        Queue = pool.get('ir.queue')
+        from ..listing import stock_levels
+        with set_company(company()):
+            cup = product('CUP', stock=10)
+            mug = product('MUG', stock=10)
+            tea = product('TEA', stock=10)
+            shop_ = channel('A')
+            listing(shop_, 'S1', cup)
+            listing(shop_, 'S2', mug)
+            listing(shop_, 'S3', tea)
+            # no longer for sale: its sale line breaks the batch's sales
+            tea.template.salable = False
+            tea.template.save()
+            payloads = [
+                order_payload('1', T0, buyer='b1'),
+                order_payload('2', T0, sku='S3', buyer='b2'),
+                order_payload('3', T0, sku='S2', quantity=2, buyer='b3'),
+                order_payload('4', T0, quantity=20, buyer='b4'),
+                order_payload('5', T0, quantity=6, buyer='b5'),
+                # 10 cups: 1 and 6 taken by orders 1 and 5 of this batch
+                order_payload('6', T0, quantity=6, buyer='b6'),
+                ]
+            self.receive(shop_, payloads)
+            raws = {r.platform_order_id: r for r in RawOrder.search([])}
+            self.assertEqual(
+                {k: (r.state, r.exception_reason) for k, r in raws.items()}, {
+                    '1': ('imported', None), '2': ('exception', 'error'),
+                    '3': ('imported', None), '4': ('exception', 'oversold'),
+                    '5': ('imported', None), '6': ('exception', 'oversold'),
+                    })
+            self.assertTrue(raws['2'].exception_message)
+            self.assertIsNone(raws['2'].sale)
+            sales = Sale.search([])
+            self.assertEqual(len(sales), 3)
+            self.assertEqual(sorted((s.reference, s.state,
+                        [(l.product.code, l.quantity) for l in s.lines])
+                    for s in sales), [
+                    ('1', 'processing', [('CUP', 1)]),
+                    ('3', 'processing', [('MUG', 2)]),
+                    ('5', 'processing', [('CUP', 6)]),
+                    ])
+            self.assertTrue(all(len(s.shipments) == 1 for s in sales))
+            warehouse = shop_.warehouse.id
+            levels = stock_levels([warehouse], [cup.id, mug.id, tea.id])
+            self.assertEqual(levels, {cup.id: (10, 7), mug.id: (10, 2),
+                    tea.id: (10, 0)})
+            # processed here, not queued to be processed again
+            self.assertFalse([q for q in Queue.search([])
+                    if q.data['model'] == 'sale.sale'])
+            versions = Version.search_count([])
+            self.receive(shop_, payloads)
+            self.assertEqual(len(RawOrder.search([])), 6)
+            self.assertEqual(len(Sale.search([])), 3)
+            self.assertEqual(Version.search_count([]), versions)
+            self.assertEqual(
+                {(r.platform_order_id, r.state, r.deliveries)
+                    for r in RawOrder.search([])},
+                {(k, r.state, 2) for k, r in raws.items()})
+            self.assertEqual(stock_levels([warehouse], [cup.id]),
+                {cup.id: (10, 7)})
+
+    @with_transaction()
     def test_malformed_payloads(self):
         "bad payloads become exceptions with a message; good ones import"
         pool = Pool()
