@@ -26,7 +26,7 @@ from trytond.protocols.wrappers import (
 from trytond.transaction import Transaction, without_check_access
 from trytond.wsgi import app
 
-from . import pricing
+from . import imaging, pricing
 from .sale import coupon_codes, store_prices, store_promotions
 
 STATIC = Path(__file__).resolve().parent / 'static'
@@ -238,11 +238,54 @@ def catalogue(request, pool, web_user):
         total = Product.search_count(domain)
         prices = store_prices(store, [(p, 1) for p in products])
         available = _available(pool, products)
+        images = _image_urls(pool, products)
         return json_response({
                 'total': total, 'offset': offset, 'limit': limit,
-                'products': [_product_json(p, price, source, flash,
-                        available.get(p.id))
+                'products': [dict(_product_json(p, price, source, flash,
+                            available.get(p.id)), image=images.get(p.id))
                     for p, (price, source, flash) in zip(products, prices)],
+                })
+
+
+def _image_urls(pool, products):
+    """{product id: URL of its image, relative to the portal's page} for the
+    products whose template has a store image; the URL changes with the
+    image, so that browsers may keep it"""
+    Template = pool.get('product.template')
+    templates = {p.template.id for p in products}
+    if not templates:
+        return {}
+    # the sizes, not the images
+    with Transaction().set_context({'product.template.store_image': 'size'}):
+        rows = Template.read(list(templates),
+            ['store_image', 'write_date', 'create_date'])
+    versions = {r['id']: imaging.image_version(
+            r['write_date'] or r['create_date'], r['store_image'])
+        for r in rows if r['store_image']}
+    return {p.id: f'api/products/{p.id}/image?v={versions[p.template.id]}'
+        for p in products if p.template.id in versions}
+
+
+@app.route(PREFIX + '/api/products/<int:product_id>/image', methods={'GET'})
+@with_pool
+@with_transaction()
+@portal_route('store')
+def product_image(request, pool, web_user, product_id):
+    "The store image of a product of the store's catalogue"
+    Product = pool.get('product.product')
+    store = store_of(pool, web_user)
+    with without_check_access():
+        products = Product.search([('id', '=', product_id)]
+            + store.store_level.product_domain(), limit=1)
+        data = products[0].template.store_image if products else None
+        mimetype = imaging.image_type(data)
+        if not mimetype:
+            fail(HTTPStatus.NOT_FOUND, "no such image")
+        return Response(bytes(data), mimetype=mimetype, headers={
+                # the URL carries the image's version; the image is the
+                # store's to see, not a shared cache's
+                'Cache-Control': 'private, max-age=86400',
+                'X-Content-Type-Options': 'nosniff',
                 })
 
 
