@@ -11,12 +11,13 @@ from trytond.tests.test_tryton import DB_NAME
 from trytond.transaction import Transaction
 
 from .fixtures import build, committed
+from .flash_concurrency import FlashSaleConcurrency
 
 D = Decimal
 
 
-class StorePortalTestCase(RouteTestCase):
-    "The store portal's routes"
+class StorePortalTestCase(FlashSaleConcurrency, RouteTestCase):
+    "The store portal's routes, and the flash sale cap under concurrency"
     module = 'store_ordering'
 
     @classmethod
@@ -41,6 +42,7 @@ class StorePortalTestCase(RouteTestCase):
                 'company': s.company.id,
                 'tea': s.tea.id, 'coffee': s.coffee.id, 'chips': s.chips.id,
                 'cup': s.cup.id, 'store_a': s.store_a.id,
+                'level_a': s.level_a.id,
                 'store_b': s.store_b.id, 'sessions': sessions,
                 }
         cls.ids = committed(prepare)
