@@ -94,6 +94,10 @@ class Portal:
     def login(self, email, password):
         page = self.page
         page.goto(self.url)
+        # no tabs before the user is known
+        page.locator('input[name=email]').wait_for()
+        if page.locator('#tabs').is_visible():
+            self.fail("show the login page", "the tabs show before login")
         page.fill('input[name=email]', email)
         page.fill('input[name=password]', password)
         page.click('form.login button[type=submit]')
