@@ -16,12 +16,17 @@ would.  Target: never more than 100 sold.
 """
 import argparse
 import datetime
+import random
 import threading
+import time
 from decimal import Decimal
 
 from bench.common import Timer, bench_database, report
 
 UNITS = 100
+# each sale of a unit makes the buyers waiting on the row lock retry: a
+# buyer may retry about once per unit sold before the sale is sold out
+ATTEMPTS = 1000
 
 
 def prepare(pool, buyers):
@@ -95,7 +100,13 @@ def run(database, sale_ids, company, naive, concurrency):
 
     def attempt(sale_id):
         extras = {}
-        for _ in range(100):
+        rng = random.Random(sale_id)
+        for count in range(ATTEMPTS):
+            if count:
+                # jittered back-off, as Tryton's dispatcher sleeps between
+                # its retries: the waiters of a lock do not all retry at
+                # the same instant
+                time.sleep(rng.uniform(0, 0.01 * min(count, 20)))
             with Transaction(new=True).start(database, 0, context={
                         'company': company},
                     **extras) as transaction:
@@ -115,7 +126,8 @@ def run(database, sale_ids, company, naive, concurrency):
                     outcomes.append('refused')
                     return
         outcomes.append('error')
-        errors.append("still failing to serialize after 100 attempts")
+        errors.append(
+            f"still failing to serialize after {ATTEMPTS} attempts")
 
     threads = [threading.Thread(target=buy, args=(i,)) for i in sale_ids]
     with Timer() as timer:
