@@ -16,6 +16,8 @@ import mimetypes
 from decimal import Decimal
 from pathlib import Path
 
+from sql import Null
+from sql.functions import Function
 from werkzeug.exceptions import abort as werkzeug_abort
 
 from trytond.exceptions import UserError, UserWarning
@@ -23,6 +25,7 @@ from trytond.i18n import gettext
 from trytond.modules.ecom_base.portal import SESSION_COOKIE, portal_route
 from trytond.protocols.wrappers import (
     HTTPStatus, Response, abort, with_pool, with_transaction)
+from trytond.tools import reduce_ids
 from trytond.transaction import Transaction, without_check_access
 from trytond.wsgi import app
 
@@ -247,21 +250,29 @@ def catalogue(request, pool, web_user):
                 })
 
 
+class _ByteLength(Function):
+    "The length in bytes of a binary column (PostgreSQL and SQLite)"
+    __slots__ = ()
+    _function = 'LENGTH'
+
+
 def _image_urls(pool, products):
     """{product id: URL of its image, relative to the portal's page} for the
     products whose template has a store image; the URL changes with the
     image, so that browsers may keep it"""
     Template = pool.get('product.template')
-    templates = {p.template.id for p in products}
+    templates = list({p.template.id for p in products})
     if not templates:
         return {}
-    # the sizes, not the images
-    with Transaction().set_context({'product.template.store_image': 'size'}):
-        rows = Template.read(list(templates),
-            ['store_image', 'write_date', 'create_date'])
-    versions = {r['id']: imaging.image_version(
-            r['write_date'] or r['create_date'], r['store_image'])
-        for r in rows if r['store_image']}
+    # the sizes from the database, not the images
+    table = Template.__table__()
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*table.select(table.id, _ByteLength(table.store_image),
+            table.write_date, table.create_date,
+            where=reduce_ids(table.id, templates)
+            & (table.store_image != Null)))
+    versions = {id_: imaging.image_version(written or created, size)
+        for id_, size, written, created in cursor if size}
     return {p.id: f'api/products/{p.id}/image?v={versions[p.template.id]}'
         for p in products if p.template.id in versions}
 
