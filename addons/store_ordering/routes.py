@@ -16,6 +16,8 @@ import mimetypes
 from decimal import Decimal
 from pathlib import Path
 
+from sql import Null
+from sql.functions import Function
 from werkzeug.exceptions import abort as werkzeug_abort
 
 from trytond.exceptions import UserError, UserWarning
@@ -23,10 +25,11 @@ from trytond.i18n import gettext
 from trytond.modules.ecom_base.portal import SESSION_COOKIE, portal_route
 from trytond.protocols.wrappers import (
     HTTPStatus, Response, abort, with_pool, with_transaction)
+from trytond.tools import reduce_ids
 from trytond.transaction import Transaction, without_check_access
 from trytond.wsgi import app
 
-from . import pricing
+from . import imaging, pricing
 from .sale import coupon_codes, store_prices, store_promotions
 
 STATIC = Path(__file__).resolve().parent / 'static'
@@ -238,11 +241,62 @@ def catalogue(request, pool, web_user):
         total = Product.search_count(domain)
         prices = store_prices(store, [(p, 1) for p in products])
         available = _available(pool, products)
+        images = _image_urls(pool, products)
         return json_response({
                 'total': total, 'offset': offset, 'limit': limit,
-                'products': [_product_json(p, price, source, flash,
-                        available.get(p.id))
+                'products': [dict(_product_json(p, price, source, flash,
+                            available.get(p.id)), image=images.get(p.id))
                     for p, (price, source, flash) in zip(products, prices)],
+                })
+
+
+class _ByteLength(Function):
+    "The length in bytes of a binary column (PostgreSQL and SQLite)"
+    __slots__ = ()
+    _function = 'LENGTH'
+
+
+def _image_urls(pool, products):
+    """{product id: URL of its image, relative to the portal's page} for the
+    products whose template has a store image; the URL changes with the
+    image, so that browsers may keep it"""
+    Template = pool.get('product.template')
+    templates = list({p.template.id for p in products})
+    if not templates:
+        return {}
+    # the sizes from the database, not the images
+    table = Template.__table__()
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*table.select(table.id, _ByteLength(table.store_image),
+            table.write_date, table.create_date,
+            where=reduce_ids(table.id, templates)
+            & (table.store_image != Null)))
+    versions = {id_: imaging.image_version(written or created, size)
+        for id_, size, written, created in cursor if size}
+    return {p.id: f'api/products/{p.id}/image?v={versions[p.template.id]}'
+        for p in products if p.template.id in versions}
+
+
+@app.route(PREFIX + '/api/products/<int:product_id>/image', methods={'GET'})
+@with_pool
+@with_transaction()
+@portal_route('store')
+def product_image(request, pool, web_user, product_id):
+    "The store image of a product of the store's catalogue"
+    Product = pool.get('product.product')
+    store = store_of(pool, web_user)
+    with without_check_access():
+        products = Product.search([('id', '=', product_id)]
+            + store.store_level.product_domain(), limit=1)
+        data = products[0].template.store_image if products else None
+        mimetype = imaging.image_type(data)
+        if not mimetype:
+            fail(HTTPStatus.NOT_FOUND, "no such image")
+        return Response(bytes(data), mimetype=mimetype, headers={
+                # the URL carries the image's version; the image is the
+                # store's to see, not a shared cache's
+                'Cache-Control': 'private, max-age=86400',
+                'X-Content-Type-Options': 'nosniff',
                 })
 
 

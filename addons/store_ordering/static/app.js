@@ -214,6 +214,8 @@
                             product.flash_sale.per_store_limit : '')})]) : null;
                 var showList = Number(product.list_price) > Number(product.price);
                 grid.appendChild(el('div', {'class': 'card product', 'data-id': product.id}, [
+                    product.image ? el('img', {'class': 'thumb', src: base + product.image,
+                        alt: product.name, loading: 'lazy'}) : null,
                     el('div', {'class': 'name', text: product.name}),
                     el('div', {'class': 'muted', text: (product.code || '') + ' · ' +
                         t('available') + ' ' + (product.available === null ? '-' : product.available) +

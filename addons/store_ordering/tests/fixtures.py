@@ -181,3 +181,21 @@ def store_sale(stores, party, lines, coupon=None):
         records.append(line)
     Line.save(records)
     return Sale(sale.id)
+
+
+def snapshot(stores):
+    "What build() made as {name: (model, id)}, to use in later transactions"
+    from trytond.model import Model
+    return {name: (value.__name__, value.id)
+        for name, value in vars(stores).items() if isinstance(value, Model)}
+
+
+def shared_stores(ids):
+    """The Stores of a build() committed earlier (see snapshot), read in the
+    current transaction: tests share one set-up and roll back their own"""
+    pool = Pool()
+    s = Stores()
+    for name, (model, id_) in ids.items():
+        setattr(s, name, pool.get(model)(id_))
+    s.context = lambda: set_company(s.company)
+    return s

@@ -1,24 +1,22 @@
 # This file is part of ecom-erp. Licensed under the GNU GPL v3 or later.
 """Store orders in the database: prices, promotions, minimum, catalogue,
-credit limit, and the flash sale cap under concurrent transactions."""
+credit limit (the flash sale cap under concurrent transactions is in
+test_routes, which has a committed database)."""
 import datetime
-import threading
 from decimal import Decimal
 
-from trytond import backend
-from trytond.exceptions import UserError
 from trytond.modules.account_credit_limit.exceptions import (
     CreditLimitError, CreditLimitWarning)
 from trytond.modules.account.tests import get_fiscalyear
 from trytond.modules.account_invoice.tests import set_invoice_sequences
-from trytond.modules.ecom_base.tests import ModuleTestCase, RouteTestCase
+from trytond.modules.ecom_base.tests import ModuleTestCase
 from trytond.modules.store_ordering.exceptions import (
     FlashSaleError, StoreOrderError)
 from trytond.pool import Pool
-from trytond.tests.test_tryton import DB_NAME, with_transaction
+from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
-from .fixtures import build, committed, store_sale
+from .fixtures import build, committed, shared_stores, snapshot, store_sale
 
 D = Decimal
 
@@ -35,12 +33,22 @@ class StoreOrderingTestCase(ModuleTestCase):
     "Store ordering"
     module = 'store_ordering'
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # one company, chart and stores for the class, committed; each
+        # test rolls back what it does with them
+        cls.shared = committed(lambda: snapshot(build()))
+
+    def stores(self):
+        return shared_stores(self.shared)
+
     @with_transaction()
     def test_store_prices_on_quote(self):
         "Quote prices a store order at its level, override and flash prices"
         pool = Pool()
         Sale = pool.get('sale.sale')
-        s = build()
+        s = self.stores()
         with s.context():
             sale = store_sale(s, s.store_a,
                 [(s.tea, 10), (s.coffee, 5), (s.chips, 4)])
@@ -73,7 +81,7 @@ class StoreOrderingTestCase(ModuleTestCase):
         "A coupon applies first; store B's own price breaks"
         pool = Pool()
         Sale = pool.get('sale.sale')
-        s = build()
+        s = self.stores()
         with s.context():
             sale = store_sale(s, s.store_a, [(s.tea, 10), (s.coffee, 5)],
                 coupon='vip5')
@@ -97,7 +105,7 @@ class StoreOrderingTestCase(ModuleTestCase):
         "Below the minimum or outside the level's catalogue is refused"
         pool = Pool()
         Sale = pool.get('sale.sale')
-        s = build()
+        s = self.stores()
         with s.context():
             sale = store_sale(s, s.store_a, [(s.tea, 2)])
             with self.assertRaises(StoreOrderError) as caught:
@@ -115,7 +123,7 @@ class StoreOrderingTestCase(ModuleTestCase):
         pool = Pool()
         Sale = pool.get('sale.sale')
         Party = pool.get('party.party')
-        s = build()
+        s = self.stores()
         with s.context():
             Party.write([s.store_b], {'credit_limit_amount': D('200.00')})
             small = store_sale(s, s.store_b, [(s.coffee, 10)])  # 150.00
@@ -133,7 +141,7 @@ class StoreOrderingTestCase(ModuleTestCase):
         "A store buys at most its limit of a flash sale over its orders"
         pool = Pool()
         Sale = pool.get('sale.sale')
-        s = build()
+        s = self.stores()
         with s.context():
             first = store_sale(s, s.store_a, [(s.tea, 10), (s.chips, 20)])
             Sale.quote([first])
@@ -147,7 +155,7 @@ class StoreOrderingTestCase(ModuleTestCase):
         pool = Pool()
         Sale = pool.get('sale.sale')
         Line = pool.get('sale.line')
-        s = build()
+        s = self.stores()
         with s.context():
             sale = Sale(party=s.store_b, company=s.company)
             sale.on_change_party()
@@ -166,7 +174,7 @@ class StoreOrderingTestCase(ModuleTestCase):
         Journal = pool.get('account.journal')
         Move = pool.get('account.move')
         Period = pool.get('account.period')
-        s = build()
+        s = self.stores()
         with s.context():
             fiscalyear = set_invoice_sequences(get_fiscalyear(s.company))
             fiscalyear.save()
@@ -233,63 +241,4 @@ class StoreOrderingTestCase(ModuleTestCase):
                 statement.closing)
 
 
-class FlashSaleConcurrencyTestCase(RouteTestCase):
-    "The flash sale cap holds under concurrent transactions"
-    module = 'store_ordering'
-
-    def test_concurrent_buyers(self):
-        "12 stores each try 10 units of a 100-unit flash sale at once"
-        if backend.name != 'postgresql':
-            self.skipTest("row locks need PostgreSQL")
-        buyers = 12
-        def prepare():
-            pool = Pool()
-            Party = pool.get('party.party')
-            FlashSale = pool.get('store.flash.sale')
-            s = build()
-            FlashSale.write([s.flash], {'per_store_limit': None})
-            stores = Party.create([{
-                        'name': f"Buyer {i}", 'store_level': s.level_a.id,
-                        'addresses': [('create', [{}])]}
-                    for i in range(buyers)])
-            with s.context():
-                sale_ids = [store_sale(s, store,
-                        [(s.tea, 10), (s.chips, 10)]).id for store in stores]
-            return s.company.id, s.flash.id, sale_ids
-        company, flash_id, sale_ids = committed(prepare)
-
-        barrier = threading.Barrier(buyers)
-        outcomes = []
-
-        def buy(sale_id):
-            barrier.wait()
-            def quote():
-                Sale = Pool().get('sale.sale')
-                Sale.quote([Sale(sale_id)])
-            try:
-                committed(quote, context={'company': company})
-                outcomes.append('sold')
-            except UserError:
-                outcomes.append('refused')
-
-        threads = [threading.Thread(target=buy, args=(i,)) for i in sale_ids]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-
-        with Transaction().start(DB_NAME, 0) as transaction:
-            pool = Pool()
-            Line = pool.get('sale.line')
-            FlashSale = pool.get('store.flash.sale')
-            sold = sum(l.quantity for l in Line.search([
-                        ('store_flash_sale', '=', flash_id),
-                        ('sale.state', '=', 'quotation'),
-                        ]))
-            self.assertEqual(sold, 100)
-            self.assertEqual(FlashSale(flash_id).sold_quantity, 100)
-        self.assertEqual(outcomes.count('sold'), 10)
-        self.assertEqual(outcomes.count('refused'), 2)
-
-
-del ModuleTestCase, RouteTestCase
+del ModuleTestCase

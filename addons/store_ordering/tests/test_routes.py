@@ -11,12 +11,13 @@ from trytond.tests.test_tryton import DB_NAME
 from trytond.transaction import Transaction
 
 from .fixtures import build, committed
+from .flash_concurrency import FlashSaleConcurrency
 
 D = Decimal
 
 
-class StorePortalTestCase(RouteTestCase):
-    "The store portal's routes"
+class StorePortalTestCase(FlashSaleConcurrency, RouteTestCase):
+    "The store portal's routes, and the flash sale cap under concurrency"
     module = 'store_ordering'
 
     @classmethod
@@ -41,6 +42,7 @@ class StorePortalTestCase(RouteTestCase):
                 'company': s.company.id,
                 'tea': s.tea.id, 'coffee': s.coffee.id, 'chips': s.chips.id,
                 'cup': s.cup.id, 'store_a': s.store_a.id,
+                'level_a': s.level_a.id,
                 'store_b': s.store_b.id, 'sessions': sessions,
                 }
         cls.ids = committed(prepare)
@@ -202,6 +204,49 @@ class StorePortalTestCase(RouteTestCase):
         self.assertEqual(response.status_code, 400)
         self.assertIn('credit limit', response.json['error'])
         self.assertEqual(self.sales_of(self.ids['store_a']), before)
+
+    def test_product_images(self):
+        """A product's store image shows in the catalogue of the stores
+        that may order it, and only there"""
+        png = (b'\x89PNG\r\n\x1a\n' + b'\x00' * 40)
+
+        def set_image(product, data):
+            def write():
+                Product = Pool().get('product.product')
+                template = Product(product).template
+                template.store_image = data
+                template.save()
+            committed(write)
+        set_image(self.ids['chips'], png)
+        self.addCleanup(set_image, self.ids['chips'], None)
+
+        a = self.catalogue(self.session_a)
+        self.assertIsNone(a['TEA']['image'])
+        url = a['CHI']['image']
+        self.assertRegex(url,
+            rf"^api/products/{self.ids['chips']}/image\?v=\w+$")
+        response = self.call('GET', url.split('?')[0], self.session_a)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.mimetype, 'image/png')
+        self.assertEqual(response.data, png)
+        self.assertIn('private', response.headers['Cache-Control'])
+        # Chips are no part of store B's catalogue; Tea has no image; no
+        # session, no image
+        for session, product, status in [
+                (self.session_b, 'chips', 404), (self.session_a, 'tea', 404),
+                (None, 'chips', 401)]:
+            self.assertEqual(self.call('GET',
+                    f"api/products/{self.ids[product]}/image",
+                    session).status_code, status)
+
+        # Not an image: refused with a message, the image kept
+        from trytond.modules.store_ordering.exceptions import (
+            StoreImageError)
+        with self.assertRaises(StoreImageError) as caught:
+            set_image(self.ids['chips'], b'<svg><script>alert(1)</script>')
+        self.assertIn('Chips', caught.exception.message)
+        self.assertEqual(self.call('GET', url.split('?')[0],
+                self.session_a).data, png)
 
     def test_portal_session_is_no_rpc_session(self):
         "A store's portal session opens no Tryton RPC access"
