@@ -13,7 +13,7 @@ from sql import Cast, Literal, Null, Window
 from sql.aggregate import Avg, Count, Max, Min, Sum
 from sql.conditionals import Case, Coalesce
 from sql.functions import DateTrunc
-from sql.operators import Concat
+from sql.operators import Concat, Div
 
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.currency.fields import Monetary
@@ -71,8 +71,8 @@ def purchase_line_query():
     # the received quantity once known, else the ordered one
     ordered = Cast(Coalesce(line.actual_quantity, line.quantity), 'NUMERIC')
     factor = Case((purchase.currency == company.currency, Literal(1)),
-        else_=(_rate(company.currency, purchase.purchase_date)
-            / _rate(purchase.currency, purchase.purchase_date)))
+        else_=Div(_rate(company.currency, purchase.purchase_date),
+            _rate(purchase.currency, purchase.purchase_date)))
     amount = ordered * line.unit_price * factor
     quantity = (ordered * Cast(line_uom.factor, 'NUMERIC')
         / Cast(default_uom.factor, 'NUMERIC'))
@@ -274,7 +274,7 @@ class Efficiency(_Report):
                 Cast(Avg(lead), 'FLOAT').as_('lead_time'),
                 Cast(Max(lead), 'INTEGER').as_('maximum_lead_time'),
                 late_count.as_('late'),
-                Cast(1 - Cast(late_count, 'FLOAT') / Count(Literal(1)),
+                Cast(Literal(1) - Cast(late_count, 'FLOAT') / Count(Literal(1)),
                     'FLOAT').as_('on_time_rate'),
                 Cast(Avg(Case((late, delay), else_=Null)), 'FLOAT').as_(
                     'delay'),

@@ -22,6 +22,7 @@ from trytond.pyson import Eval, PYSONEncoder
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateAction, StateView, Wizard
 
+from .bulk import copy_text_rows, parse_sales_copy, sales_arrays, sales_rows
 from .safety import lead_time_statistics
 from .sql_tools import days_between
 from .suggest import compute_lines
@@ -49,14 +50,6 @@ METHOD_NAMES = [
     ]
 _readonly = Eval('state') != 'draft'
 
-# a row of COPY ... (FORMAT BINARY) of (int4, int4, int4, float8), none null
-_SALES_ROW = np.dtype([('fields', '>i2'),
-        ('product_size', '>i4'), ('product', '>i4'),
-        ('location_size', '>i4'), ('location', '>i4'),
-        ('day_size', '>i4'), ('day', '>i4'),
-        ('quantity_size', '>i4'), ('quantity', '>f8')])
-
-
 def copy_binary(query):
     "The bytes of COPY (query) TO STDOUT in binary, on the transaction"
     sql, params = tuple(query)
@@ -67,58 +60,6 @@ def copy_binary(query):
         for block in copy:
             data += block
     return bytes(data)
-
-
-def parse_sales_copy(data):
-    "The rows of a binary COPY of (int4, int4, int4, float8)"
-    if not data:
-        return np.zeros(0, _SALES_ROW)
-    # header: signature (11), flags (4), extension length (4) + extension;
-    # trailer: -1 (2)
-    extension, = np.frombuffer(data, '>i4', 1, 15)
-    return np.frombuffer(data[19 + extension:-2], _SALES_ROW)
-
-
-def sales_arrays(rows, warehouse_of):
-    """The arrays (product, warehouse, day, quantity) of the rows of
-    (product, signed location, day, quantity): a negative location is the
-    receiving location of a return, whose quantity turns negative
-    """
-    if not len(rows):
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty, np.zeros(0)
-    location = rows['location'].astype(np.int64)
-    returned = location < 0
-    location = np.abs(location)
-    lookup = np.zeros(max(int(location.max()), max(warehouse_of)) + 1,
-        dtype=np.int64)
-    lookup[list(warehouse_of)] = list(warehouse_of.values())
-    quantity = rows['quantity'].astype(float)
-    quantity[returned] *= -1
-    return (rows['product'].astype(np.int64), lookup[location],
-        rows['day'].astype(np.int64), quantity)
-
-
-def _copy_text(value):
-    "A value in the text format of COPY"
-    if value is None:
-        return '\\N'
-    if isinstance(value, str):
-        return (value.replace('\\', '\\\\').replace('\t', '\\t')
-            .replace('\n', '\\n').replace('\r', '\\r'))
-    if isinstance(value, bool):
-        return 't' if value else 'f'
-    return str(value)
-
-
-def _grading():
-    "The supplier_grading contract when that module is activated, else None"
-    pool = Pool()
-    Party = pool.get('party.party')
-    if 'supplier_grade' not in Party._fields:
-        return None
-    from trytond.modules.supplier_grading import scoring
-    return scoring
 
 
 class Suggestion(Workflow, ModelSQL, ModelView):
@@ -398,8 +339,7 @@ class Suggestion(Workflow, ModelSQL, ModelView):
         else:
             cursor = Transaction().connection.cursor()
             cursor.execute(*query)
-            rows = np.array([(4, 4, p, 4, l, 4, d, 8, q)
-                    for p, l, d, q in cursor], _SALES_ROW)
+            rows = sales_rows(cursor)
         return start, *sales_arrays(rows, warehouse_of)
 
     def read_stock(self, warehouse_of):
@@ -631,10 +571,11 @@ class Suggestion(Workflow, ModelSQL, ModelView):
         if not len(product_of):
             return []
         # one series per (product, warehouse), ordered
-        pairs = np.stack([product_of, warehouse], axis=1)
-        keys_array, series = np.unique(pairs, axis=0, return_inverse=True)
+        pairs, series = np.unique((product_of << 32) | warehouse,
+            return_inverse=True)
         series = series.ravel()
-        keys = [tuple(k) for k in keys_array.tolist()]
+        keys = list(zip((pairs >> 32).tolist(),
+                (pairs & 0xFFFFFFFF).tolist()))
         index = {k: i for i, k in enumerate(keys)}
         sales = np.zeros((len(keys), days))
         # returns are not demand: they are left out here, not netted
@@ -900,11 +841,10 @@ class SuggestionLine(ModelSQL, ModelView):
         cursor = transaction.connection.cursor()
         with cursor.copy(f'COPY "{table}" ({columns}, create_uid, '
                 'create_date) FROM STDIN') as copy:
-            tail = f'\t{user}\t{now.isoformat()}\n'
+            tail = f'\t{user}\t{now.isoformat()}'
             for start in range(0, len(vlist), 10000):
-                copy.write(''.join(
-                        '\t'.join(_copy_text(v[n]) for n in names) + tail
-                        for v in vlist[start:start + 10000]))
+                copy.write(copy_text_rows(
+                        vlist[start:start + 10000], names, tail))
 
     @classmethod
     def xlsx_columns(cls):

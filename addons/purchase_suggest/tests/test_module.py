@@ -289,7 +289,7 @@ class PurchaseSuggestTestCase(ModuleTestCase):
             unit, = Uom.search([('name', '=', 'Unit')])
             box, = Uom.create([{'name': "Box of 12", 'symbol': "b12",
                         'category': unit.category.id, 'factor': 12,
-                        'rate': 1 / 12, 'rounding': 1, 'digits': 0}])
+                        'rate': round(1 / 12, 12), 'rounding': 1, 'digits': 0}])
             kitchen, office = Category.create(
                 [{'name': "Kitchen"}, {'name': "Office"}])
             mug_template, pen_template = Template.create([{
