@@ -1,39 +1,32 @@
 # This file is part of ecom-erp. Licensed under the GNU GPL v3 or later.
 """Bulk reading and writing in PostgreSQL's COPY formats (pure functions).
 
-The daily sales are read by ``COPY (query) TO STDOUT (FORMAT BINARY)``:
-rows of (int4 product, int4 signed location, int4 day, float8 quantity),
-none null, are then fixed-size records that NumPy reads without a Python
-loop.  The lines are written by ``COPY ... FROM STDIN`` in the text format.
+The daily sales are aggregated by PostgreSQL into chunks of fixed-size
+big-endian records (int4 product, int4 signed location, int4 day, float8
+quantity: ``int4send(...) || float8send(...)``, concatenated by
+``string_agg`` per range of products), so that a few rows carry millions
+of records which NumPy reads without a Python loop.  The lines are written
+by ``COPY ... FROM STDIN`` in the text format.
 """
 import numpy as np
 
-# a row of the binary format: field count, then (length, value) per field
-SALES_ROW = np.dtype([('fields', '>i2'),
-        ('product_size', '>i4'), ('product', '>i4'),
-        ('location_size', '>i4'), ('location', '>i4'),
-        ('day_size', '>i4'), ('day', '>i4'),
-        ('quantity_size', '>i4'), ('quantity', '>f8')])
+SALES_RECORD = np.dtype([('product', '>i4'), ('location', '>i4'),
+        ('day', '>i4'), ('quantity', '>f8')])
 
 
 def sales_rows(rows):
-    "The SALES_ROW records of (product, signed location, day, quantity)"
-    return np.array([(4, 4, p, 4, l, 4, d, 8, q) for p, l, d, q in rows],
-        SALES_ROW)
+    "The SALES_RECORD array of (product, signed location, day, quantity)"
+    return np.array(list(rows), SALES_RECORD)
 
 
-def parse_sales_copy(data):
-    "The SALES_ROW records of a binary COPY of (int4, int4, int4, float8)"
-    if not data:
-        return np.zeros(0, SALES_ROW)
-    # header: signature (11), flags (4), extension length (4) + extension;
-    # trailer: -1 (2)
-    extension, = np.frombuffer(data, '>i4', 1, 15)
-    return np.frombuffer(data[19 + extension:-2], SALES_ROW)
+def parse_sales_chunks(chunks):
+    "The SALES_RECORD array of the concatenated records of the chunks"
+    data = b''.join(chunks)
+    return np.frombuffer(data, SALES_RECORD)
 
 
 def sales_arrays(rows, warehouse_of):
-    """The arrays (product, warehouse, day, quantity) of the SALES_ROW
+    """The arrays (product, warehouse, day, quantity) of the SALES_RECORD
     records: a negative location is the receiving location of a return,
     whose quantity turns negative; warehouse_of maps a location to its
     warehouse

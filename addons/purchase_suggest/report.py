@@ -91,6 +91,8 @@ def purchase_line_query():
             purchase.company.as_('company'),
             company.currency.as_('currency'),
             purchase.purchase_date.as_('date'),
+            Cast(DateTrunc('month', purchase.purchase_date), 'DATE').as_(
+                'month'),
             purchase.party.as_('supplier'),
             line.product.as_('product'),
             category.category.as_('category'),
@@ -129,16 +131,15 @@ class Cost(_Report):
     @classmethod
     def table_query(cls):
         lines = purchase_line_query()
-        month = cls.date.sql_cast(DateTrunc('month', lines.date))
         return lines.select(
             Min(lines.id).as_('id'),
             lines.company, lines.currency,
-            month.as_('date'),
+            lines.month.as_('date'),
             lines.supplier, lines.category,
             Count(lines.purchase, distinct=True).as_('purchases'),
             Sum(lines.quantity).as_('quantity'),
             cls.amount.sql_cast(Sum(lines.amount)).as_('amount'),
-            group_by=[lines.company, lines.currency, month,
+            group_by=[lines.company, lines.currency, lines.month,
                 lines.supplier, lines.category])
 
     @classmethod

@@ -22,7 +22,8 @@ from trytond.pyson import Eval, PYSONEncoder
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateAction, StateView, Wizard
 
-from .bulk import copy_text_rows, parse_sales_copy, sales_arrays, sales_rows
+from .bulk import (
+    copy_text_rows, parse_sales_chunks, sales_arrays, sales_rows)
 from .safety import lead_time_statistics
 from .sql_tools import days_between
 from .suggest import compute_lines
@@ -50,16 +51,27 @@ METHOD_NAMES = [
     ]
 _readonly = Eval('state') != 'draft'
 
-def copy_binary(query):
-    "The bytes of COPY (query) TO STDOUT in binary, on the transaction"
+def read_sales_chunks(query, products_per_chunk=1000):
+    """The records of query's rows (product, signed location, day,
+    quantity) as chunks of bytes, aggregated by PostgreSQL
+    """
     sql, params = tuple(query)
     cursor = Transaction().connection.cursor()
-    data = bytearray()
-    with cursor.copy(f'COPY ({sql}) TO STDOUT (FORMAT BINARY)',
-            params) as copy:
-        for block in copy:
-            data += block
-    return bytes(data)
+    cursor.execute('SELECT string_agg(int4send(p) || int4send(l) '
+        '|| int4send(d) || float8send(q), \'\'::bytea) '
+        f'FROM ({sql}) AS s (p, l, d, q) '
+        'GROUP BY p / %s', params + (products_per_chunk,))
+    return [bytes(chunk) for chunk, in cursor]
+
+
+def _grading():
+    "The supplier_grading contract when that module is activated, else None"
+    pool = Pool()
+    Party = pool.get('party.party')
+    if 'supplier_grade' not in Party._fields:
+        return None
+    from trytond.modules.supplier_grading import scoring
+    return scoring
 
 
 class Suggestion(Workflow, ModelSQL, ModelView):
@@ -299,7 +311,8 @@ class Suggestion(Workflow, ModelSQL, ModelView):
     def read_sales(self, warehouse_of):
         """Daily sales per (product, warehouse) over the history: done moves
         to customers (positive) and from customers (returns, negative),
-        summed by one SQL aggregate and read by binary COPY into arrays.
+        summed by one SQL aggregate and read as packed records into
+        arrays.
 
         Returns the first day and the arrays product, warehouse, day (from
         the first), quantity.
@@ -314,28 +327,32 @@ class Suggestion(Workflow, ModelSQL, ModelView):
         customers = [l.id for l in Location.search(
                 [('type', '=', 'customer')])]
         if not locations or not customers:
-            return start, *sales_arrays(parse_sales_copy(b''), {})
+            return start, *sales_arrays(sales_rows([]), {})
         outgoing = (move.from_location.in_(locations)
             & move.to_location.in_(customers))
         incoming = (move.from_location.in_(customers)
             & move.to_location.in_(locations))
-        query = (move
-            .select(
-                Cast(move.product, 'INTEGER'),
-                # the location inside the warehouse, signed: negative for
-                # the returns from customers
-                Cast(Case((outgoing, move.from_location),
-                        else_=-move.to_location), 'INTEGER'),
-                Cast(days_between(move.effective_date, start), 'INTEGER'),
-                Cast(Sum(move.internal_quantity), 'FLOAT'),
-                where=(move.state == 'done')
-                & (move.effective_date >= start)
-                & (move.effective_date <= end)
-                & (move.company == self.company.id)
-                & (outgoing | incoming),
-                group_by=[Literal(1), Literal(2), Literal(3)]))
+        moves = move.select(
+            move.product.as_('product'),
+            # the location inside the warehouse, signed: negative for the
+            # returns from customers
+            Case((outgoing, move.from_location),
+                else_=-move.to_location).as_('location'),
+            days_between(move.effective_date, start).as_('day'),
+            move.internal_quantity.as_('quantity'),
+            where=(move.state == 'done')
+            & (move.effective_date >= start)
+            & (move.effective_date <= end)
+            & (move.company == self.company.id)
+            & (outgoing | incoming))
+        query = moves.select(
+            Cast(moves.product, 'INTEGER'),
+            Cast(moves.location, 'INTEGER'),
+            Cast(moves.day, 'INTEGER'),
+            Cast(Sum(moves.quantity), 'FLOAT'),
+            group_by=[moves.product, moves.location, moves.day])
         if backend.name == 'postgresql':
-            rows = parse_sales_copy(copy_binary(query))
+            rows = parse_sales_chunks(read_sales_chunks(query))
         else:
             cursor = Transaction().connection.cursor()
             cursor.execute(*query)

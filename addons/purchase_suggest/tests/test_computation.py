@@ -208,18 +208,16 @@ class WorkedExampleTestCase(unittest.TestCase):
 
 class BulkTestCase(unittest.TestCase):
 
-    def test_binary_copy_read(self):
-        "A binary COPY of sales rows, packed by hand, reads into arrays"
+    def test_sales_records_read(self):
+        "Chunks of sales records, packed by hand, read into arrays"
         import struct
-        header = b'PGCOPY\n\xff\r\n\x00' + struct.pack('>ii', 0, 0)
-        body = b''.join(struct.pack('>hiiiiiiid', 4, 4, product, 4,
-                    location, 4, day, 8, quantity)
-            for product, location, day, quantity in [
-                (7, 11, 0, 3.0),    # sold from location 11 of warehouse 10
-                (7, -12, 5, 2.0),   # returned into location 12 of 10
-                (8, 21, 729, 1.5),  # sold from warehouse 20
-                ])
-        rows = bulk.parse_sales_copy(header + body + struct.pack('>h', -1))
+        records = [
+            (7, 11, 0, 3.0),    # sold from location 11 of warehouse 10
+            (7, -12, 5, 2.0),   # returned into location 12 of 10
+            (8, 21, 729, 1.5),  # sold from warehouse 20
+            ]
+        packed = [struct.pack('>iiid', *r) for r in records]
+        rows = bulk.parse_sales_chunks([packed[0] + packed[1], packed[2]])
         product, warehouse, day, quantity = bulk.sales_arrays(rows,
             {11: 10, 12: 10, 21: 20})
         self.assertEqual(product.tolist(), [7, 7, 8])
@@ -227,9 +225,7 @@ class BulkTestCase(unittest.TestCase):
         self.assertEqual(day.tolist(), [0, 5, 729])
         self.assertEqual(quantity.tolist(), [3.0, -2.0, 1.5])
         # the same rows from a plain cursor (SQLite)
-        same = bulk.sales_rows([(7, 11, 0, 3.0), (7, -12, 5, 2.0),
-                (8, 21, 729, 1.5)])
-        self.assertEqual(same.tobytes(), rows.tobytes())
+        self.assertEqual(bulk.sales_rows(records).tobytes(), rows.tobytes())
 
     def test_copy_text(self):
         "Values in COPY's text format: null, escapes, booleans, numbers"
