@@ -19,9 +19,9 @@ Target of the issue: 100,000 product x warehouse series with two years of
 daily history in at most 60 s.
 
 The anchor is slow (minutes for a few thousand order points): with
---anchor-products N it runs over the first N order points only (the others
-are deleted inside the rolled-back transaction) and its time is
-extrapolated linearly to the catalogue, which the output says.
+--anchor-products N it runs over the first N products only
+(`generate_requests(products=...)`) and its time is extrapolated linearly
+to the catalogue, which the output says.
 """
 import argparse
 import datetime
@@ -78,7 +78,7 @@ def build(pool, transaction, products, days, today):
         (unit.id, warehouse.storage_location.id, customer.id, 'done',
             company.id, company.currency.id, ids, first,
             today - datetime.timedelta(days=1)))
-    return company, warehouse, cursor.rowcount
+    return company, warehouse, cursor.rowcount, ids
 
 
 def main(argv=None):
@@ -86,7 +86,7 @@ def main(argv=None):
     parser.add_argument('--products', type=int, default=2000)
     parser.add_argument('--days', type=int, default=730)
     parser.add_argument('--anchor-products', type=int, default=None,
-        help="run stock_supply over this many order points only and "
+        help="run stock_supply over this many products only and "
         "extrapolate")
     parser.add_argument('--profile', action='store_true',
         help="print where the generation spends its time")
@@ -106,8 +106,8 @@ def main(argv=None):
                 Date = pool.get('ir.date')
                 today = Date.today()
                 with Timer() as build_time:
-                    company, warehouse, moves = build(pool, transaction,
-                        args.products, args.days, today)
+                    company, warehouse, moves, products = build(pool,
+                        transaction, args.products, args.days, today)
                 transaction.commit()
                 Suggestion = pool.get('purchase.suggestion')
                 Request = pool.get('purchase.request')
@@ -132,12 +132,14 @@ def main(argv=None):
                 transaction.commit()
                 anchor_products = min(args.anchor_products or args.products,
                     args.products)
+                subset = None
                 if anchor_products < args.products:
-                    OrderPoint = pool.get('stock.order_point')
-                    points = OrderPoint.search([], order=[('id', 'ASC')])
-                    OrderPoint.delete(points[anchor_products:])
+                    # stock_supply goes over every purchasable product
+                    # unless given some
+                    subset = pool.get('product.product').browse(
+                        products[:anchor_products])
                 with Timer() as anchor:
-                    Request.generate_requests()
+                    Request.generate_requests(products=subset)
                 requests = Request.search_count([])
                 transaction.rollback()
     scale = args.products / anchor_products
@@ -154,7 +156,7 @@ def main(argv=None):
                 "<= 60 s"),
             ], notes=[
             f"anchor: stock_supply purchase.request.generate_requests over "
-            f"{anchor_products:,} of the {args.products:,} order points "
+            f"{anchor_products:,} of the {args.products:,} products "
             f"({requests:,} requests) in {anchor.wall:.1f} s wall / "
             f"{anchor.cpu:.1f} s CPU"
             + (f", extrapolated x{scale:.1f} to the catalogue"
