@@ -256,7 +256,10 @@ class Efficiency(_Report):
         if context.get('to_date'):
             where &= move.effective_date <= context['to_date']
         lead = days_between(move.effective_date, purchase.purchase_date)
-        promised = Coalesce(move.origin_planned_date, move.planned_date)
+        # the move's planned date, else (a purchase processed after its
+        # delivery date leaves none) the line's edited delivery date
+        promised = Coalesce(move.origin_planned_date, move.planned_date,
+            line.delivery_date_store)
         delay = days_between(move.effective_date, promised)
         late = (promised != Null) & (move.effective_date > promised)
         late_count = Sum(Case((late, Literal(1)), else_=Literal(0)))
