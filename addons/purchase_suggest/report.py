@@ -91,8 +91,8 @@ def purchase_line_query():
             purchase.company.as_('company'),
             company.currency.as_('currency'),
             purchase.purchase_date.as_('date'),
-            Cast(DateTrunc('month', purchase.purchase_date), 'DATE').as_(
-                'month'),
+            fields.Date("Month").sql_cast(
+                DateTrunc('month', purchase.purchase_date)).as_('month'),
             purchase.party.as_('supplier'),
             line.product.as_('product'),
             category.category.as_('category'),
