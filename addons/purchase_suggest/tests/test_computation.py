@@ -5,7 +5,7 @@ import unittest
 import numpy as np
 
 from trytond.modules.purchase_suggest import (
-    forecast, history, quantity, safety)
+    bulk, forecast, history, quantity, safety)
 
 
 class HistoryTestCase(unittest.TestCase):
@@ -204,3 +204,32 @@ class WorkedExampleTestCase(unittest.TestCase):
         self.assertAlmostEqual(line['rounding'], 230 - 225.62, delta=1)
         self.assertEqual(line['stockout_days'], 4)
         self.assertEqual(line['capped_days'], 1)
+
+
+class BulkTestCase(unittest.TestCase):
+
+    def test_sales_records_read(self):
+        "Chunks of sales records, packed by hand, read into arrays"
+        import struct
+        records = [
+            (7, 11, 0, 3.0),    # sold from location 11 of warehouse 10
+            (7, -12, 5, 2.0),   # returned into location 12 of 10
+            (8, 21, 729, 1.5),  # sold from warehouse 20
+            ]
+        packed = [struct.pack('>iiid', *r) for r in records]
+        rows = bulk.parse_sales_chunks([packed[0] + packed[1], packed[2]])
+        product, warehouse, day, quantity = bulk.sales_arrays(rows,
+            {11: 10, 12: 10, 21: 20})
+        self.assertEqual(product.tolist(), [7, 7, 8])
+        self.assertEqual(warehouse.tolist(), [10, 10, 20])
+        self.assertEqual(day.tolist(), [0, 5, 729])
+        self.assertEqual(quantity.tolist(), [3.0, -2.0, 1.5])
+        # the same rows from a plain cursor (SQLite)
+        self.assertEqual(bulk.sales_rows(records).tobytes(), rows.tobytes())
+
+    def test_copy_text(self):
+        "Values in COPY's text format: null, escapes, booleans, numbers"
+        self.assertEqual(bulk.copy_text_rows([
+                    {'a': None, 'b': "x\ty\\z\n", 'c': True, 'd': 2.5},
+                    ], ['a', 'b', 'c', 'd'], '\t0'),
+            '\\N\tx\\ty\\\\z\\n\tt\t2.5\t0\n')

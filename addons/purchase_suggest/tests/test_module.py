@@ -6,10 +6,13 @@ from decimal import Decimal
 from unittest.mock import patch
 
 from trytond.modules.company.tests import create_company, set_company
+from trytond.modules.currency.tests import add_currency_rate, create_currency
 from trytond.modules.ecom_base.tests import ModuleTestCase
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
+
+from trytond.modules.ecom_base.tests.test_module import xlsx_cells
 
 from .test_computation import worked_example_history
 
@@ -42,20 +45,27 @@ def _moves(product, from_, to, rows, company):
     return moves
 
 
-def _purchase(party, product, quantity, date, promised):
+def _purchase(party, product, quantity, date, promised, unit_price=D(5),
+        unit=None, currency=None, lines=()):
+    "A processed purchase of product (and of lines: product, quantity, price)"
     pool = Pool()
     Purchase = pool.get('purchase.purchase')
     warehouse = _location('warehouse')
-    purchase, = Purchase.create([{
-                'party': party.id, 'invoice_address': party.addresses[0].id,
-                'warehouse': warehouse.id, 'purchase_date': date,
-                'invoice_method': 'manual',
-                'lines': [('create', [{
-                                'product': product.id, 'quantity': quantity,
-                                'unit': product.purchase_uom.id,
-                                'unit_price': D(5),
-                                'delivery_date_edit': True,
-                                'delivery_date_store': promised}])]}])
+    values = {
+        'party': party.id, 'invoice_address': party.addresses[0].id,
+        'warehouse': warehouse.id, 'purchase_date': date,
+        'invoice_method': 'manual',
+        'lines': [('create', [{
+                        'product': p.id, 'quantity': q,
+                        'unit': (unit or p.purchase_uom).id,
+                        'unit_price': price,
+                        'delivery_date_edit': True,
+                        'delivery_date_store': promised}
+                    for p, q, price in [(product, quantity, unit_price)]
+                    + list(lines)])]}
+    if currency:
+        values['currency'] = currency.id
+    purchase, = Purchase.create([values])
     Purchase.quote([purchase])
     Purchase.confirm([purchase])
     Purchase.process([purchase])
@@ -256,6 +266,132 @@ class PurchaseSuggestTestCase(ModuleTestCase):
                 ('overdue', 1))
             self.assertEqual(Alert.check(
                     promised + datetime.timedelta(days=2)), [])
+
+    @with_transaction()
+    def test_reports(self):
+        "Purchase cost, price comparison and efficiency equal hand figures"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Template = pool.get('product.template')
+        Category = pool.get('product.category')
+        Uom = pool.get('product.uom')
+        Move = pool.get('stock.move')
+        Cost = pool.get('purchase.suggest.cost')
+        Price = pool.get('purchase.suggest.price')
+        Efficiency = pool.get('purchase.suggest.efficiency')
+        company = create_company()
+        eur = create_currency('eur')
+        # 1 USD = 0.5 EUR in January and February, 0.25 EUR from March
+        add_currency_rate(eur, D('0.5'))
+        add_currency_rate(eur, D('0.25'), datetime.date(2024, 3, 1))
+        date = datetime.date
+        with set_company(company):
+            unit, = Uom.search([('name', '=', 'Unit')])
+            box, = Uom.create([{'name': "Box of 12", 'symbol': "b12",
+                        'category': unit.category.id, 'factor': 12,
+                        'rate': round(1 / 12, 12), 'rounding': 1, 'digits': 0}])
+            kitchen, office = Category.create(
+                [{'name': "Kitchen"}, {'name': "Office"}])
+            mug_template, pen_template = Template.create([{
+                        'name': name, 'type': 'goods', 'purchasable': True,
+                        'default_uom': unit.id, 'purchase_uom': unit.id,
+                        'list_price': D(10),
+                        'categories': [('add', [category.id])],
+                        'products': [('create', [{}])]}
+                    for name, category in [
+                        ("Mug", kitchen), ("Pen", office)]])
+            mug, = mug_template.products
+            pen, = pen_template.products
+            a, b, c = Party.create([{'name': name,
+                        'addresses': [('create', [{}])]}
+                    for name in ["A", "B", "C"]])
+            p1 = _purchase(a, mug, 10, date(2024, 1, 10), date(2024, 1, 20),
+                unit_price=D(4), lines=[(pen, 20, D('1.5'))])
+            p2 = _purchase(a, mug, 10, date(2024, 1, 20), date(2024, 1, 30),
+                unit_price=D(7))
+            # 2 boxes of 12 at 60 a box: 24 units at 5
+            p3 = _purchase(b, mug, 2, date(2024, 1, 15), date(2024, 1, 25),
+                unit_price=D(60), unit=box)
+            # 10 at 4 EUR = 40 EUR = 80 USD at the rate of 5 February
+            _purchase(c, mug, 10, date(2024, 2, 5), date(2024, 2, 15),
+                unit_price=D(4), currency=eur)
+            # a draft purchase counts nowhere
+            pool.get('purchase.purchase').create([{
+                        'party': a.id,
+                        'invoice_address': a.addresses[0].id,
+                        'purchase_date': date(2024, 1, 12),
+                        'lines': [('create', [{'product': mug.id,
+                                        'quantity': 100, 'unit': unit.id,
+                                        'unit_price': D(1)}])]}])
+            received = {
+                (p1, mug): date(2024, 1, 18),  # lead 8, on time
+                (p1, pen): date(2024, 1, 25),  # lead 15, 5 days late
+                (p2, mug): date(2024, 2, 2),  # lead 13, 3 days late
+                (p3, mug): date(2024, 1, 25),  # lead 10, on the day
+                }
+            moves = []
+            for (purchase, product), day in received.items():
+                move, = [m for m in purchase.moves if m.product == product]
+                move.effective_date = day
+                moves.append(move)
+            Move.save(moves)
+            with Transaction().set_context(_skip_warnings=True):
+                Move.do(moves)
+
+            with Transaction().set_context(company=company.id):
+                costs = {(r.date, r.supplier, r.category):
+                    (r.purchases, r.quantity, r.amount)
+                    for r in Cost.search([])}
+                self.assertEqual(costs, {
+                        (date(2024, 1, 1), a, kitchen): (2, 20, D(110)),
+                        (date(2024, 1, 1), a, office): (1, 20, D(30)),
+                        (date(2024, 1, 1), b, kitchen): (1, 24, D(120)),
+                        (date(2024, 2, 1), c, kitchen): (1, 10, D(80)),
+                        })
+                prices = {(r.product, r.supplier): (
+                        r.quantity, r.amount, r.average_price,
+                        r.minimum_price, r.maximum_price, r.cheapest_price,
+                        round(r.above_cheapest, 4), r.suppliers)
+                    for r in Price.search([])}
+                self.assertEqual(prices, {
+                        (mug, a): (20, 110, D('5.5'), 4, 7, 5, 0.1, 3),
+                        (mug, b): (24, 120, 5, 5, 5, 5, 0, 3),
+                        (mug, c): (10, 80, 8, 8, 8, 5, 0.6, 3),
+                        (pen, a): (20, 30, D('1.5'), D('1.5'), D('1.5'),
+                            D('1.5'), 0, 1),
+                        })
+                efficiency = {r.supplier: (r.receipts, r.lead_time,
+                        r.maximum_lead_time, r.late,
+                        round(r.on_time_rate, 4), r.delay)
+                    for r in Efficiency.search([])}
+                self.assertEqual(efficiency, {
+                        a: (3, 12, 15, 2, round(1 / 3, 4), 4),
+                        b: (1, 10, 10, 0, 1, None),
+                        })
+            with Transaction().set_context(company=company.id,
+                    to_date=date(2024, 1, 31)):
+                self.assertEqual(
+                    {r.supplier for r in Cost.search([])}, {a, b})
+                # receipts up to 31 January: p2's receipt is left out
+                (receipts,), = [(r.receipts,) for r in Efficiency.search(
+                        [('supplier', '=', a.id)])]
+                self.assertEqual(receipts, 2)
+            # XLSX export of the list: the amounts as numbers
+            Report = pool.get('ecom.xlsx', type='report')
+            ModelData = pool.get('ir.model.data')
+            action_id = ModelData.get_id(
+                'purchase_suggest', 'report_cost_xlsx')
+            with Transaction().set_context(company=company.id):
+                records = Cost.search([])
+                ext, content, _, _ = Report.execute(
+                    [r.id for r in records], {
+                        'model': 'purchase.suggest.cost',
+                        'action_id': action_id})
+            strings, sheet = xlsx_cells(content)
+            self.assertIn("Kitchen", strings)
+            self.assertIn('<v>120</v>', sheet)
+            self.assertEqual(ext, 'xlsx')
+            self.assertTrue(content)
 
 
 del ModuleTestCase
