@@ -223,7 +223,8 @@ class Line(metaclass=PoolMeta):
 
         The offers (with their prices, the suppliers' grades and feeds),
         the warehouses and their stock are read once for all the lines,
-        then the pure `routing.route_line` decides each line."""
+        the offers priced once per product and quantity, then the pure
+        `routing.route_line` decides each line."""
         pool = Pool()
         Configuration = pool.get('dropship.configuration')
         Party = pool.get('party.party')
@@ -241,7 +242,7 @@ class Line(metaclass=PoolMeta):
             [('type', '=', 'warehouse')], order=[('id', 'ASC')])
         regions = {w: routing.parse_regions(w.dropship_regions)
             for w in warehouses}
-        decisions, to_save = {}, []
+        decisions, to_save, priced = {}, [], {}
         for line in lines:
             quantity = Uom.compute_qty(line.unit, line.quantity,
                 line.product.default_uom, round=False)
@@ -257,9 +258,11 @@ class Line(metaclass=PoolMeta):
                 for w in sorted(warehouses, key=lambda w: w != own)]
             tried = {o.offer.id for o in line.dropship_orders
                 if o.state in {'rejected', 'expired'} and o.offer}
+            key = (line.product.id, quantity)
+            if key not in priced:
+                priced[key] = [o.at(quantity) for o in offers[key[0]]]
             decision = routing.route_line(request, line_warehouses,
-                [o.at(quantity) for o in offers[line.product.id]],
-                now, policy, tried=tried)
+                priced[key], now, policy, tried=tried)
             if decision.route == 'stock':
                 key = (decision.warehouse.id, line.product.id)
                 available[key] -= quantity
@@ -299,8 +302,9 @@ class Line(metaclass=PoolMeta):
         """{product id: [routing.Offer]}: the drop-ship offers of products
         (the variant's first, then the template's, each in Tryton's
         order) with their price lines, their suppliers' grades for the
-        context's company and their feeds, read in bulk: one search and
-        one query per table, whatever the number of lines or offers."""
+        context's company and their feeds, read in bulk: one search query,
+        then one query per table and thousand offers, whatever the number
+        of lines."""
         pool = Pool()
         ProductSupplier = pool.get('purchase.product_supplier')
         Price = pool.get('purchase.product_supplier.price')
@@ -315,8 +319,10 @@ class Line(metaclass=PoolMeta):
         by_template = {}
         for product in products:
             by_template.setdefault(product.template.id, []).append(product)
-        # the search applies Tryton's rules (company, active, order)
-        ids = [ps.id for ps in ProductSupplier.search([
+        # the search's query applies Tryton's rules (company, active) and
+        # order; run as SQL, it builds no record instance (browsing tens of
+        # thousands of records costs more than the routing)
+        cursor.execute(*ProductSupplier.search([
                     ('drop_shipment', '=', True),
                     ['OR',
                         ('product', 'in', list(result)),
@@ -324,7 +330,8 @@ class Line(metaclass=PoolMeta):
                             ('template', 'in', list(by_template))],
                         ],
                     ], order=[('sequence', 'ASC NULLS FIRST'),
-                    ('id', 'ASC')])]
+                    ('id', 'ASC')], query=True))
+        ids = [i for i, in cursor]
         rows, prices, grades = {}, defaultdict(list), {}
         table = ProductSupplier.__table__()
         price = Price.__table__()
