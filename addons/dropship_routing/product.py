@@ -151,6 +151,21 @@ class Party(metaclass=PoolMeta):
     dropship_feed_url = fields.Char("Stock Feed URL",
         help="A CSV or XLSX stock feed of this supplier, pulled on a "
         "schedule.")
+    dropship_dispatch = fields.Selection([
+            ('portal', "Supplier Portal"),
+            ('email', "Email"),
+            ], "Order Dispatch",
+        help="How drop-ship orders reach this supplier: on the supplier "
+        "portal (and its order file), or also by email with the purchase "
+        "order attached.")
+    dropship_email = fields.Char("Order Email",
+        states={'invisible': Eval('dropship_dispatch') != 'email'},
+        help="The address drop-ship orders are emailed to; empty uses the "
+        "party's email.")
+
+    @classmethod
+    def default_dropship_dispatch(cls):
+        return 'portal'
 
     @classmethod
     def dropship_region(cls, address):
