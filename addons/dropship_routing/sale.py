@@ -335,7 +335,8 @@ class Line(metaclass=PoolMeta):
         rows, prices, grades = {}, defaultdict(list), {}
         table = ProductSupplier.__table__()
         price = Price.__table__()
-        for sub_ids in grouped_slice(ids):
+        in_max = transaction.database.IN_MAX
+        for sub_ids in grouped_slice(ids, in_max):
             sub_ids = list(sub_ids)
             cursor.execute(*table.select(table.id, table.product,
                     table.template, table.party, table.dropship_freight,
@@ -353,7 +354,7 @@ class Line(metaclass=PoolMeta):
                 prices[supplier_id].append((minimum, unit_price))
         parties = list({row[3] for row in rows.values()})
         grading = Grading.__table__()
-        for sub_ids in grouped_slice(parties):
+        for sub_ids in grouped_slice(parties, in_max):
             cursor.execute(*grading.select(grading.party,
                     grading.supplier_grade,
                     where=reduce_ids(grading.party, list(sub_ids))
