@@ -14,6 +14,7 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelView, Workflow, fields
 from trytond.model.exceptions import AccessError
@@ -335,7 +336,7 @@ class Line(metaclass=PoolMeta):
         rows, prices, grades = {}, defaultdict(list), {}
         table = ProductSupplier.__table__()
         price = Price.__table__()
-        in_max = transaction.database.IN_MAX
+        in_max = backend.MAX_QUERY_PARAMS
         for sub_ids in grouped_slice(ids, in_max):
             sub_ids = list(sub_ids)
             cursor.execute(*table.select(table.id, table.product,
