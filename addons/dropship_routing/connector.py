@@ -137,5 +137,5 @@ class Margin(metaclass=PoolMeta):
     @classmethod
     def xlsx_columns(cls):
         columns = list(super().xlsx_columns())
-        columns.insert(columns.index('sale') + 1, 'channel')
+        columns.insert(columns.index('number') + 1, 'channel')
         return columns

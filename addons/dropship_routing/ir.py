@@ -12,6 +12,8 @@ class Cron(metaclass=PoolMeta):
                 ('dropship.feed|pull_urls', "Pull Supplier Stock Feeds"),
                 ('dropship.order|expire',
                     "Re-route Unanswered Drop-Ship Orders"),
+                ('dropship.order|send_emails',
+                    "Email Drop-Ship Orders to Suppliers"),
                 ])
 
 
@@ -25,4 +27,5 @@ class JobRun(metaclass=PoolMeta):
                 ('dropship_routing.feed_pull', "Supplier stock feed pull"),
                 ('dropship_routing.listing', "Drop-ship listing update"),
                 ('dropship_routing.reroute', "Drop-ship re-routing"),
+                ('dropship_routing.email', "Drop-ship order email"),
                 ])

@@ -5,6 +5,9 @@ An SQL view over the routed sale lines: revenue, supplier cost, freight,
 commission and margin, by order, product, supplier and date; the list
 groups and sums them, the graphs compare suppliers and products, and the
 Print menu exports the rows to XLSX.
+
+The order is its number (text), not a link to the sale: purchasing and
+finance read the report without any right on sales.
 """
 from sql import Cast, Literal, Null
 from sql.conditionals import Coalesce
@@ -21,8 +24,8 @@ class Margin(ModelSQL, ModelView):
     __string__ = "Drop-Ship Margin"
 
     company = fields.Many2One('company.company', "Company", readonly=True)
-    sale = fields.Many2One('sale.sale', "Sale", readonly=True)
-    sale_line = fields.Many2One('sale.line', "Sale Line", readonly=True)
+    number = fields.Char("Order", readonly=True,
+        help="The number of the sale order.")
     date = fields.Date("Date", readonly=True)
     product = fields.Many2One('product.product', "Product", readonly=True,
         context={'company': Eval('company', -1)}, depends={'company'})
@@ -51,7 +54,7 @@ class Margin(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls._order = [('date', 'DESC'), ('sale', 'DESC'), ('id', 'DESC')]
+        cls._order = [('date', 'DESC'), ('number', 'DESC'), ('id', 'DESC')]
 
     @classmethod
     def table_query(cls):
@@ -87,8 +90,7 @@ class Margin(ModelSQL, ModelView):
         return [
             line.id.as_('id'),
             sale.company.as_('company'),
-            sale.id.as_('sale'),
-            line.id.as_('sale_line'),
+            sale.number.as_('number'),
             sale.sale_date.as_('date'),
             line.product.as_('product'),
             line.dropship_supplier.as_('supplier'),
@@ -105,7 +107,7 @@ class Margin(ModelSQL, ModelView):
 
     @classmethod
     def xlsx_columns(cls):
-        return ['date', 'sale', 'product', 'supplier', 'customer', 'route',
+        return ['date', 'number', 'product', 'supplier', 'customer', 'route',
             'quantity', 'revenue', 'cost', 'freight', 'commission', 'margin']
 
 

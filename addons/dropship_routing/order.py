@@ -13,16 +13,30 @@ behalf):
 - reject, or no answer by the deadline (cron): the purchase is cancelled
   and the line goes to the next supplier by the routing policy, up to the
   configured number of suppliers, then becomes an exception.
+
+A supplier whose dispatch method is email also gets each order by email
+with the purchase order document attached (Tryton's purchase report), sent
+after the commit through trytond.sendmail; a failed sending stays on the
+order in state *Failed* with its error and is retried by a cron until it
+goes.
 """
 import datetime
+import logging
+import mimetypes
+from email.message import EmailMessage
 
+import trytond.config as config
+from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.model.exceptions import AccessError
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval
+from trytond.sendmail import send_message
 from trytond.transaction import Transaction
+
+logger = logging.getLogger(__name__)
 
 
 class Order(Workflow, ModelSQL, ModelView):
@@ -80,6 +94,19 @@ class Order(Workflow, ModelSQL, ModelView):
             ('expired', "Expired"),
             ], "State", required=True, readonly=True, sort=False)
     state_string = state.translated('state')
+    email_state = fields.Selection([
+            (None, ""),
+            ('to_send', "To Send"),
+            ('sent', "Sent"),
+            ('failed', "Failed"),
+            ], "Email", readonly=True, sort=False,
+        help="The order sent by email to a supplier whose dispatch method "
+        "is email; a failed sending is retried until it goes.")
+    email_to = fields.Char("Email To", readonly=True)
+    email_attempts = fields.Integer("Email Attempts", readonly=True)
+    emailed_at = fields.DateTime("Emailed", readonly=True)
+    email_error = fields.Text("Email Error", readonly=True,
+        states={'invisible': ~Eval('email_error')})
 
     @classmethod
     def __setup__(cls):
@@ -101,6 +128,11 @@ class Order(Workflow, ModelSQL, ModelView):
                 'ship': {
                     'invisible': ~Eval('state').in_(['pending', 'accepted']),
                     'depends': ['state'],
+                    },
+                'send_email': {
+                    'invisible': ~Eval('email_state').in_(
+                        ['to_send', 'failed']),
+                    'depends': ['email_state'],
                     },
                 })
 
@@ -170,9 +202,116 @@ class Order(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def send(cls, orders):
-        """Hook: the orders reach their suppliers (portal, file, API); an
-        email or a supplier's API can be plugged here"""
-        pass
+        """The orders reach their suppliers: on the portal (and its file)
+        at once; by email for the suppliers whose dispatch method is email,
+        sent after the commit (a supplier's API can be plugged here)"""
+        emailed = [o for o in orders
+            if o.supplier.dropship_dispatch == 'email']
+        if emailed:
+            cls.write(emailed, {'email_state': 'to_send',
+                    'email_attempts': 0})
+            cls.__queue__.send_email(emailed)
+
+    @classmethod
+    def send_emails(cls):
+        "Cron: send the orders still to email, retrying the failed ones"
+        orders = cls.search([
+                ('email_state', 'in', ['to_send', 'failed']),
+                ('state', 'in', ['pending', 'accepted']),
+                ], order=[('id', 'ASC')])
+        cls.send_email(orders)
+        return orders
+
+    @classmethod
+    @ModelView.button
+    def send_email(cls, orders):
+        """Email each order to its supplier with the purchase order
+        attached; an order that cannot be sent is kept as failed with the
+        error, to be sent again (an order rejected or expired meanwhile
+        went to another supplier: it is not sent)"""
+        pool = Pool()
+        JobRun = pool.get('ecom.job.run')
+        orders = [o for o in cls.browse(orders)
+            if o.email_state in {'to_send', 'failed'}
+            and o.state in {'pending', 'accepted'}]
+        if not orders:
+            return
+        now = datetime.datetime.now()
+        with JobRun.track('dropship_routing.email') as run:
+            for order in orders:
+                values = {'email_attempts': (order.email_attempts or 0) + 1}
+                try:
+                    message, attachment = order._email_message()
+                    send_message(message, strict=True)
+                except Exception as exception:
+                    logger.warning("drop-ship order %s not emailed",
+                        order.number, exc_info=True)
+                    error = str(exception) or exception.__class__.__name__
+                    values.update(email_state='failed', email_error=error)
+                    run.error(gettext('dropship_routing.msg_email_failed',
+                            order=order.rec_name, error=error),
+                        record=order)
+                else:
+                    values.update(email_state='sent', emailed_at=now,
+                        email_to=message['To'], email_error=None)
+                    order._email_log(*attachment)
+                    run.add('processed')
+                    run.info(f"emailed to {message['To']}", record=order)
+                cls.write([order], values)
+
+    def _email_address(self):
+        "The address the supplier receives its orders at"
+        return self.supplier.dropship_email or self.supplier.email
+
+    def _email_message(self):
+        """The email of the order to its supplier and its attachment
+        (file name, data): the purchase order document"""
+        pool = Pool()
+        PurchaseReport = pool.get('purchase.purchase', type='report')
+        to = self._email_address()
+        if not to:
+            raise UserError(gettext('dropship_routing.msg_email_no_address',
+                    supplier=self.supplier.rec_name))
+        if not self.purchase:
+            raise UserError(gettext(
+                    'dropship_routing.msg_email_no_purchase',
+                    order=self.rec_name))
+        language = self.supplier.lang.code if self.supplier.lang else None
+        with Transaction().set_context(language=language,
+                company=self.company.id):
+            ext, content, _, _ = PurchaseReport.execute(
+                [self.purchase.id], {})
+            subject = gettext('dropship_routing.msg_email_subject',
+                order=self.number, product=self.product.rec_name)
+            deadline = (self.deadline.strftime('%Y-%m-%d %H:%M UTC')
+                if self.deadline else '')
+            body = gettext('dropship_routing.msg_email_body',
+                order=self.number, product=self.product.rec_name,
+                quantity=f"{self.quantity:g}", unit=self.unit.rec_name,
+                ship_to=self.ship_to or '', deadline=deadline)
+        filename = f'{self.number}.{ext}'
+        content = bytes(content)
+        message = EmailMessage()
+        message['From'] = config.get('email', 'from')
+        message['To'] = to
+        message['Subject'] = subject
+        message.set_content(body)
+        maintype, subtype = _mimetype(ext).split('/')
+        message.add_attachment(content, maintype=maintype, subtype=subtype,
+            filename=filename)
+        return message, (filename, content)
+
+    def _email_log(self, filename, content):
+        "Keep the document sent as an attachment of the order"
+        pool = Pool()
+        Attachment = pool.get('ir.attachment')
+        Attachment.create([{
+                    'resource': str(self),
+                    'name': filename,
+                    'type': 'data',
+                    'data': content,
+                    'description': self._email_address(),
+                    }])
 
     @classmethod
     def resupply(cls, lines):
@@ -325,3 +464,8 @@ class Order(Workflow, ModelSQL, ModelView):
                         'dropship_routing.msg_order_state',
                         order=order.rec_name,
                         state=order.state_string))
+
+
+def _mimetype(extension):
+    return (mimetypes.guess_type(f'x.{extension}')[0]
+        or 'application/octet-stream')

@@ -7,7 +7,7 @@ from trytond.modules.product import price_digits
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 
-from .routing import Offer, parse_regions
+from .routing import Offer, parse_regions, price_at
 
 
 class ProductSupplier(metaclass=PoolMeta):
@@ -41,14 +41,13 @@ class ProductSupplier(metaclass=PoolMeta):
     def dropship_cost(self, quantity=0):
         """The unit cost for quantity: the last matching price line, as
         Tryton's purchase price does"""
-        cost = None
-        for price in self.prices:
-            if (price.quantity or 0) <= quantity:
-                cost = price.unit_price
-        return cost
+        return price_at(
+            [(p.quantity, p.unit_price) for p in self.prices], quantity)
 
     def dropship_offer(self, quantity=0):
-        "The routing Offer of this drop-ship supplier"
+        """The routing Offer of this drop-ship supplier, read through the
+        ORM (routing many lines reads them in bulk:
+        `sale.line._dropship_offers`)"""
         return Offer(key=self.id, supplier=self.party.id,
             cost=self.dropship_cost(quantity),
             freight=self.dropship_freight or Decimal(0),
@@ -152,6 +151,21 @@ class Party(metaclass=PoolMeta):
     dropship_feed_url = fields.Char("Stock Feed URL",
         help="A CSV or XLSX stock feed of this supplier, pulled on a "
         "schedule.")
+    dropship_dispatch = fields.Selection([
+            ('portal', "Supplier Portal"),
+            ('email', "Email"),
+            ], "Order Dispatch",
+        help="How drop-ship orders reach this supplier: on the supplier "
+        "portal (and its order file), or also by email with the purchase "
+        "order attached.")
+    dropship_email = fields.Char("Order Email",
+        states={'invisible': Eval('dropship_dispatch') != 'email'},
+        help="The address drop-ship orders are emailed to; empty uses the "
+        "party's email.")
+
+    @classmethod
+    def default_dropship_dispatch(cls):
+        return 'portal'
 
     @classmethod
     def dropship_region(cls, address):

@@ -160,7 +160,7 @@ def orders_upload(request, pool, web_user):
     upload = request.files.get('file')
     if upload is None:
         abort(HTTPStatus.BAD_REQUEST)
-    text = upload.read().decode('utf-8-sig')
+    text = _read(upload).decode('utf-8-sig')
     results, errors = [], []
     for number, row in enumerate(csv.DictReader(io.StringIO(text)), 2):
         action = (row.get('action') or '').strip().lower()
@@ -201,7 +201,7 @@ def feed(request, pool, web_user):
     upload = request.files.get('file')
     with without_check_access(), Transaction().set_user(0):
         if upload is not None:
-            result = Feed.receive(supplier, data=upload.read(),
+            result = Feed.receive(supplier, data=_read(upload),
                 filename=upload.filename, source='upload')
         else:
             data = request.parsed_data
@@ -218,6 +218,13 @@ def feed(request, pool, web_user):
     if result.state == 'error':
         return json_response(body, HTTPStatus.UNPROCESSABLE_ENTITY)
     return body
+
+
+def _read(upload):
+    """The whole uploaded file, from its start: the transaction may run the
+    route again (a lock to take), which must read the same file"""
+    upload.stream.seek(0)
+    return upload.read()
 
 
 def json_response(data, status):

@@ -20,7 +20,7 @@ Every decision carries its reason code and a detail line with the figures,
 stored on the sale line so that a user can see why.
 """
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from trytond.modules.supplier_grading.scoring import grade_allowed, grade_rank
@@ -65,9 +65,26 @@ class Offer:
     stock: float | None = None
     feed_at: datetime.datetime | None = None
     regions: frozenset = frozenset()
+    #: the supplier's price lines ((minimum quantity, unit price), ...)
+    prices: tuple = ()
 
     def landed_cost(self, quantity):
         return self.cost * Decimal(str(quantity)) + self.freight
+
+    def at(self, quantity):
+        "This offer with the cost of its price lines for quantity"
+        return replace(self, cost=price_at(self.prices, quantity))
+
+
+def price_at(prices, quantity):
+    """The unit price for quantity: the last price line (minimum quantity,
+    unit price) whose minimum the quantity reaches, as Tryton's purchase
+    price; None when no line matches"""
+    cost = None
+    for minimum, unit_price in prices:
+        if (minimum or 0) <= quantity:
+            cost = unit_price
+    return cost
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,14 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelView, Workflow, fields
 from trytond.model.exceptions import AccessError
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
+from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction, without_check_access
 
 from . import routing
@@ -31,6 +33,11 @@ ROUTES = [
     ('exception', "Exception"),
     ]
 REASONS = [(None, "")] + [(k, v) for k, v in routing.REASONS.items()]
+
+
+def _decimal(value):
+    "A Decimal of a numeric column's value (SQLite may give a float)"
+    return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
 class Sale(metaclass=PoolMeta):
@@ -213,11 +220,17 @@ class Line(metaclass=PoolMeta):
     def dropship_route_lines(cls, lines, reroute=False):
         """Route lines (those of products with drop-ship offers) and store
         the decisions; on reroute, own stock is not considered and the
-        suppliers already tried are left out.  Returns the decisions."""
+        suppliers already tried are left out.  Returns the decisions.
+
+        The offers (with their prices, the suppliers' grades and feeds),
+        the warehouses and their stock are read once for all the lines,
+        the offers priced once per product and quantity, then the pure
+        `routing.route_line` decides each line."""
         pool = Pool()
         Configuration = pool.get('dropship.configuration')
         Party = pool.get('party.party')
         Uom = pool.get('product.uom')
+        Location = pool.get('stock.location')
         policy = Configuration(1).policy()
         now = datetime.datetime.now()
         lines = [line for line in lines if cls._dropship_routable(line)]
@@ -226,7 +239,11 @@ class Line(metaclass=PoolMeta):
         if not lines:
             return {}
         available = {} if reroute else cls._dropship_available(lines)
-        decisions, to_save = {}, []
+        warehouses = [] if reroute else Location.search(
+            [('type', '=', 'warehouse')], order=[('id', 'ASC')])
+        regions = {w: routing.parse_regions(w.dropship_regions)
+            for w in warehouses}
+        decisions, to_save, priced = {}, [], {}
         for line in lines:
             quantity = Uom.compute_qty(line.unit, line.quantity,
                 line.product.default_uom, round=False)
@@ -235,15 +252,18 @@ class Line(metaclass=PoolMeta):
                 / Decimal(str(quantity)) if quantity else line.unit_price,
                 region=Party.dropship_region(line.sale.shipment_address),
                 commission=line.dropship_commission_amount())
-            warehouses = [(w, available.get((w.id, line.product.id), 0),
-                    routing.parse_regions(w.dropship_regions))
-                for w in cls._dropship_warehouses(line, reroute)]
+            # the sale's warehouse first
+            own = line.sale.warehouse
+            line_warehouses = [
+                (w, available.get((w.id, line.product.id), 0), regions[w])
+                for w in sorted(warehouses, key=lambda w: w != own)]
             tried = {o.offer.id for o in line.dropship_orders
                 if o.state in {'rejected', 'expired'} and o.offer}
-            product_offers = [ps.dropship_offer(quantity)
-                for ps in offers[line.product.id]]
-            decision = routing.route_line(request, warehouses,
-                product_offers, now, policy, tried=tried)
+            key = (line.product.id, quantity)
+            if key not in priced:
+                priced[key] = [o.at(quantity) for o in offers[key[0]]]
+            decision = routing.route_line(request, line_warehouses,
+                priced[key], now, policy, tried=tried)
             if decision.route == 'stock':
                 key = (decision.warehouse.id, line.product.id)
                 available[key] -= quantity
@@ -255,6 +275,7 @@ class Line(metaclass=PoolMeta):
     def _dropship_set(self, decision, now):
         pool = Pool()
         ProductSupplier = pool.get('purchase.product_supplier')
+        Party = pool.get('party.party')
         offer = (ProductSupplier(decision.offer.key)
             if decision.offer else None)
         self.dropship_route = decision.route
@@ -266,7 +287,8 @@ class Line(metaclass=PoolMeta):
         self.dropship_commission = decision.commission
         self.dropship_warehouse = decision.warehouse
         self.dropship_offer = offer
-        self.dropship_supplier = offer.party if offer else None
+        self.dropship_supplier = (Party(decision.offer.supplier)
+            if offer else None)
         if decision.route == 'stock':
             self.dropship_cost = self.dropship_freight = None
             self.dropship_margin = None
@@ -278,45 +300,84 @@ class Line(metaclass=PoolMeta):
 
     @classmethod
     def _dropship_offers(cls, products):
-        """{product id: [drop-ship product suppliers]}, read in one search
-        (the variant's offers first, then the template's, as Tryton)"""
+        """{product id: [routing.Offer]}: the drop-ship offers of products
+        (the variant's first, then the template's, each in Tryton's
+        order) with their price lines, their suppliers' grades for the
+        context's company and their feeds, read in bulk: one search query,
+        then one query per table and thousand offers, whatever the number
+        of lines."""
         pool = Pool()
         ProductSupplier = pool.get('purchase.product_supplier')
+        Price = pool.get('purchase.product_supplier.price')
+        Grading = pool.get('party.party.supplier_grading')
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        company = transaction.context.get('company')
         products = list(products)
         result = {p.id: [] for p in products}
+        if not products:
+            return result
         by_template = {}
         for product in products:
             by_template.setdefault(product.template.id, []).append(product)
-        offers = ProductSupplier.search([
-                ('drop_shipment', '=', True),
-                ['OR',
-                    ('product', 'in', list(result)),
-                    [('product', '=', None),
-                        ('template', 'in', list(by_template))],
-                    ],
-                ], order=[('sequence', 'ASC NULLS FIRST'), ('id', 'ASC')])
+        # the search's query applies Tryton's rules (company, active) and
+        # order; run as SQL, it builds no record instance (browsing tens of
+        # thousands of records costs more than the routing)
+        cursor.execute(*ProductSupplier.search([
+                    ('drop_shipment', '=', True),
+                    ['OR',
+                        ('product', 'in', list(result)),
+                        [('product', '=', None),
+                            ('template', 'in', list(by_template))],
+                        ],
+                    ], order=[('sequence', 'ASC NULLS FIRST'),
+                    ('id', 'ASC')], query=True))
+        ids = [i for i, in cursor]
+        rows, prices, grades = {}, defaultdict(list), {}
+        table = ProductSupplier.__table__()
+        price = Price.__table__()
+        in_max = backend.MAX_QUERY_PARAMS
+        for sub_ids in grouped_slice(ids, in_max):
+            sub_ids = list(sub_ids)
+            cursor.execute(*table.select(table.id, table.product,
+                    table.template, table.party, table.dropship_freight,
+                    table.handling_days, table.dropship_regions,
+                    table.feed_stock, table.feed_at,
+                    where=reduce_ids(table.id, sub_ids)))
+            for row in cursor:
+                rows[row[0]] = row
+            cursor.execute(*price.select(price.product_supplier,
+                    price.quantity, price.unit_price,
+                    where=reduce_ids(price.product_supplier, sub_ids),
+                    order_by=[price.sequence.asc.nulls_first,
+                        price.id.asc]))
+            for supplier_id, minimum, unit_price in cursor:
+                prices[supplier_id].append((minimum, unit_price))
+        parties = list({row[3] for row in rows.values()})
+        grading = Grading.__table__()
+        for sub_ids in grouped_slice(parties, in_max):
+            cursor.execute(*grading.select(grading.party,
+                    grading.supplier_grade,
+                    where=reduce_ids(grading.party, list(sub_ids))
+                    & (grading.company == company)))
+            grades.update(cursor)
         template_offers = []
-        for ps in offers:
-            if ps.product:
-                result[ps.product.id].append(ps)
+        for ps_id in ids:
+            (_, product, template, party, freight, days, regions, stock,
+                feed_at) = rows[ps_id]
+            offer = routing.Offer(key=ps_id, supplier=party, cost=None,
+                freight=_decimal(freight or 0), handling_days=days or 0,
+                grade=grades.get(party), stock=stock, feed_at=feed_at,
+                regions=routing.parse_regions(regions),
+                prices=tuple((m, _decimal(p)) for m, p in prices[ps_id]))
+            if product is not None:
+                result[product].append(offer)
             else:
-                template_offers.append(ps)
-        for ps in template_offers:
-            for product in by_template[ps.template.id]:
-                result[product.id].append(ps)
+                template_offers.append((template, offer))
+        for template, offer in template_offers:
+            for product in by_template[template]:
+                result[product.id].append(offer)
         return result
-
-    @classmethod
-    def _dropship_warehouses(cls, line, reroute):
-        "The warehouses that may ship the line, the sale's first"
-        pool = Pool()
-        Location = pool.get('stock.location')
-        if reroute:
-            return []
-        warehouses = Location.search([('type', '=', 'warehouse')],
-            order=[('id', 'ASC')])
-        own = line.sale.warehouse
-        return sorted(warehouses, key=lambda w: w != own)
 
     @classmethod
     def _dropship_available(cls, lines):

@@ -1,6 +1,10 @@
 # This file is part of ecom-erp. Licensed under the GNU GPL v3 or later.
 import datetime
+import io
+import zipfile
 from decimal import Decimal
+
+import trytond.config as config
 
 from trytond.model.exceptions import AccessError
 from trytond.modules.account.tests import create_chart
@@ -14,6 +18,8 @@ from trytond.modules.ecom_base.tests import ModuleTestCase, RouteTestCase
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, with_transaction
 from trytond.transaction import Transaction, TransactionError
+
+from .smtp_server import SMTPServer
 
 D = Decimal
 
@@ -133,6 +139,30 @@ def configure(**values):
     for name, value in values.items():
         setattr(config, name, value)
     config.save()
+
+
+def user_of(company, login, *groups):
+    "A back-office user of the company in the ecom_base groups"
+    pool = Pool()
+    User = pool.get('res.user')
+    ModelData = pool.get('ir.model.data')
+    user, = User.create([{'login': login, 'name': login,
+                'groups': [('add', [ModelData.get_id('ecom_base', g)
+                            for g in groups])],
+                'companies': [('add', [company.id])],
+                'company': company.id}])
+    return user
+
+
+def view_fields(Model, view_id):
+    """The fields a client reads for a view: each field, and the record
+    name of each relation"""
+    names = []
+    for name, field in Model.fields_view_get(view_id)['fields'].items():
+        names.append(name)
+        if field['type'] in {'many2one', 'reference'}:
+            names.append(f'{name}.rec_name')
+    return names
 
 
 def channel_sale(record, channel, reference):
@@ -379,6 +409,158 @@ class DropshipRoutingTestCase(CompanyTestMixin, ModuleTestCase):
 
 
     @with_transaction()
+    def test_access_margin_and_menus(self):
+        """Purchasing and finance users read the margin report as the client
+        does; the drop-ship menus show to the groups that use them"""
+        pool = Pool()
+        Margin = pool.get('dropship.margin')
+        Line = pool.get('sale.line')
+        Order = pool.get('dropship.order')
+        Menu = pool.get('ir.ui.menu')
+        ModelData = pool.get('ir.model.data')
+        world = World()
+        with set_company(world.company):
+            world.build()
+            record = confirm(sale(world.customer, [(world.mug, 2, D('50'))],
+                    commission=D('3')))
+            users = {
+                'purchasing': user_of(world.company, 'buyer',
+                    'group_purchasing'),
+                'finance': user_of(world.company, 'accountant',
+                    'group_finance'),
+                'operations': user_of(world.company, 'operator',
+                    'group_operations'),
+                }
+
+        def menu(name):
+            return ModelData.get_id('dropship_routing', name)
+        margin_views = [ModelData.get_id('dropship_routing', v)
+            for v in ['margin_view_list', 'margin_view_graph_supplier',
+                'margin_view_graph_product']]
+        expected_menus = {
+            'purchasing': {'menu_margin', 'menu_margin_dropship',
+                'menu_sale_line_routing', 'menu_order', 'menu_feed',
+                'menu_configuration_dropship'},
+            'finance': {'menu_margin'},
+            'operations': {'menu_margin', 'menu_margin_dropship',
+                'menu_sale_line_routing', 'menu_order', 'menu_feed',
+                'menu_configuration_dropship'},
+            }
+        all_menus = {n: menu(n) for n in expected_menus['purchasing']}
+        for role, user in users.items():
+            with Transaction().set_user(user.id), \
+                    Transaction().set_context(company=world.company.id,
+                        _check_access=True):
+                visible = {n for n, i in all_menus.items()
+                    if Menu.search([('id', '=', i)])}
+                self.assertEqual(visible, expected_menus[role], role)
+                for view_id in margin_views:
+                    self.assertEqual(len(Margin.search_read([],
+                                fields_names=view_fields(Margin, view_id))),
+                        1, role)
+                rows = Margin.search_read([], fields_names=view_fields(
+                        Margin, margin_views[0]))
+                # 100 - 2×20 - 4 - 3
+                self.assertEqual([(r['number'], r['supplier.']['rec_name'],
+                            r['customer.']['rec_name'], r['margin'])
+                        for r in rows],
+                    [(record.number, "Supplier A", "Customer", D('53.00'))],
+                    role)
+                if role == 'finance':
+                    continue
+                lines = Line.search_read(
+                    [('dropship_route', '!=', None)],
+                    fields_names=view_fields(Line, ModelData.get_id(
+                            'dropship_routing',
+                            'sale_line_view_list_routing')))
+                self.assertEqual([l['sale.']['rec_name'] for l in lines],
+                    [record.rec_name])
+                orders = Order.search_read([],
+                    fields_names=view_fields(Order, ModelData.get_id(
+                            'dropship_routing', 'order_view_list')))
+                self.assertEqual([o['supplier.']['rec_name']
+                        for o in orders], ['Supplier A'])
+
+    @with_transaction()
+    def test_email_dispatch(self):
+        """A supplier dispatched by email gets the purchase order attached;
+        a failed sending is kept, shown and sent again"""
+        pool = Pool()
+        Order = pool.get('dropship.order')
+        Party = pool.get('party.party')
+        Attachment = pool.get('ir.attachment')
+        JobRun = pool.get('ecom.job.run')
+        world = World()
+        with set_company(world.company):
+            world.build()
+            Party.write([world.a], {'dropship_dispatch': 'email',
+                    'dropship_email': 'orders@supplier-a.example.com'})
+            record = confirm(sale(world.customer, [(world.mug, 2, D('50'))]))
+            order, = record.lines[0].dropship_orders
+            self.assertEqual(order.email_state, 'to_send')
+            uri = config.get('email', 'uri')
+            try:
+                with SMTPServer() as server:
+                    down = server.uri
+                # the server is gone: the sending fails and is kept
+                config.set('email', 'uri', down)
+                self.assertEqual(Order.send_emails(), [order])
+                order = Order(order.id)
+                self.assertEqual((order.email_state, order.email_attempts),
+                    ('failed', 1))
+                self.assertTrue(order.email_error)
+                self.assertEqual(Order.search(
+                        [('email_state', '=', 'failed')]), [order])
+                with SMTPServer() as server:
+                    config.set('email', 'uri', server.uri)
+                    self.assertEqual(Order.send_emails(), [order])
+                    # sent: nothing left to send
+                    self.assertEqual(Order.send_emails(), [])
+            finally:
+                config.set('email', 'uri', uri)
+            order = Order(order.id)
+            self.assertEqual((order.email_state, order.email_attempts,
+                    order.email_to, order.email_error),
+                ('sent', 2, 'orders@supplier-a.example.com', None))
+            self.assertTrue(order.emailed_at)
+            runs = JobRun.search([('job', '=', 'dropship_routing.email')],
+                order=[('id', 'ASC')])
+            self.assertEqual([r.state for r in runs], ['partial', 'done'])
+
+            message, = server.messages
+            self.assertEqual(server.envelopes[0][1],
+                ['orders@supplier-a.example.com'])
+            self.assertIn(order.number, message['Subject'])
+            body = message.get_body(('plain',)).get_content()
+            self.assertIn("2 Unit of [MUG] Mug", body)
+            self.assertIn("1 Customer Road", body)
+            attachment, = message.iter_attachments()
+            self.assertEqual(attachment.get_filename(), f'{order.number}.odt')
+            data = attachment.get_content()
+            # the purchase order document: Tryton's purchase report, an
+            # OpenDocument text (flat from its .fodt template)
+            if zipfile.is_zipfile(io.BytesIO(data)):
+                with zipfile.ZipFile(io.BytesIO(data)) as odf:
+                    content = odf.read('content.xml').decode()
+            else:
+                content = data.decode()
+            self.assertIn('urn:oasis:names:tc:opendocument', content)
+            self.assertIn("Mug", content)
+            self.assertIn("Supplier A", content)
+            # the document sent is kept on the order
+            kept, = Attachment.search([('resource', '=', str(order))])
+            self.assertEqual((kept.name, bytes(kept.data)),
+                (f'{order.number}.odt', data))
+
+            # a portal supplier gets no email
+            Order.reject([order])
+            line = record.lines[0].__class__(record.lines[0].id)
+            second, = [o for o in line.dropship_orders
+                if o.state == 'pending']
+            self.assertEqual((second.supplier, second.email_state),
+                (world.b, None))
+
+    @with_transaction()
     def test_commission_tracking_and_listing(self):
         "Commission in the margin, tracking pushed, listings follow feeds"
         pool = Pool()
@@ -405,7 +587,7 @@ class DropshipRoutingTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertEqual(second.dropship_margin, D('24.00'))
             Margin = pool.get('dropship.margin')
             with Transaction().set_context(company=world.company.id):
-                rows = Margin.search([], order=[('sale_line', 'ASC')])
+                rows = Margin.search([], order=[('id', 'ASC')])
             self.assertEqual([(r.channel, r.commission) for r in rows],
                 [(mall, D('4.00')), (mall, D('2.00'))])
 
@@ -513,6 +695,23 @@ class DropshipPortalTestCase(RouteTestCase):
             self.assertEqual(response.status_code, 404, guess)
         self.assertEqual(self.call(None, 'orders').status_code, 401)
         self.assertNotIn(b'Supplier B', self.call('a', 'orders.csv').data)
+
+        # an answer file naming B's order: not found, and nothing applied
+        before = self.call('b', f"orders/{self.orders['b']}").json
+        number_a = self.call('a', f"orders/{self.orders['a']}").json['number']
+        answers = (f"number,action,tracking_number\n"
+            f"{number_a},accept,\n"
+            f"{before['number']},ship,X-GUESS\n").encode()
+        response = self.call('a', 'orders/upload', method='post',
+            data={'file': (io.BytesIO(answers), 'answers.csv')})
+        self.assertEqual(response.status_code, 409, response.data)
+        self.assertEqual(response.json['errors'],
+            [{'row': 3, 'error': 'not found'}])
+        self.assertEqual(self.call('b', f"orders/{self.orders['b']}").json,
+            before)
+        self.assertEqual(
+            self.call('a', f"orders/{self.orders['a']}").json['state'],
+            'pending')
 
     @with_transaction()
     def test_isolation_rpc(self):

@@ -138,6 +138,22 @@ class RoutingTestCase(unittest.TestCase):
                 'S': 'stale_feed', 'Q': 'short_stock'})
         self.assertIn('stale feed', decision.detail)
 
+    def test_price_lines(self):
+        "The last price line whose minimum the quantity reaches"
+        prices = ((0, D('20')), (10, D('18')), (5, D('19')))
+        self.assertIsNone(routing.price_at((), 3))
+        self.assertIsNone(routing.price_at(((2, D('9')),), 1))
+        self.assertEqual(routing.price_at(prices, 4), D('20'))
+        # 10 reaches 0, 10 and 5: the last in order (5 -> 19) wins
+        self.assertEqual(routing.price_at(prices, 10), D('19'))
+        self.assertEqual(routing.price_at(prices, 7), D('19'))
+        bulk = routing.Offer(key='A', supplier='A', cost=None,
+            freight=D('4'), prices=((0, D('20')), (10, D('18'))))
+        # 12 × 18 + 4
+        self.assertEqual(bulk.at(12).landed_cost(12), D('220'))
+        self.assertEqual(bulk.at(1).cost, D('20'))
+        self.assertIsNone(bulk.cost)
+
     def test_serves(self):
         self.assertTrue(routing.serves(frozenset(), 'CN-GD'))
         self.assertTrue(routing.serves({'CN'}, 'CN-GD'))
