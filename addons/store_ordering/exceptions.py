@@ -8,3 +8,7 @@ class StoreOrderError(UserError):
 
 class FlashSaleError(StoreOrderError):
     pass
+
+
+class StorePaymentError(UserError):
+    pass
