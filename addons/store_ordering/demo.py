@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from trytond.modules.ecom_base.demo.model import DEMO_PASSWORD
 from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
 
 PORTAL_EMAIL = 'xuhui@stores.example.com'
 #: name, name in Chinese, level code, email, credit limit
@@ -26,7 +27,7 @@ class Demo(metaclass=PoolMeta):
         steps = list(super().steps())
         index = (steps.index('configured') if 'configured' in steps
             else len(steps))
-        steps.insert(index, 'store_ordering')
+        steps[index:index] = ['store_ordering', 'store_orders']
         return steps
 
     @classmethod
@@ -41,11 +42,6 @@ class Demo(metaclass=PoolMeta):
         AccountType = pool.get('account.account.type')
         Journal = pool.get('account.journal')
         Configuration = pool.get('store.configuration')
-        Payment = pool.get('store.payment')
-        Sale = pool.get('sale.sale')
-        Line = pool.get('sale.line')
-        Product = pool.get('product.product')
-        Date = pool.get('ir.date')
         company = cls.company()
 
         franchise, distributor = PriceList.create([{
@@ -104,19 +100,40 @@ class Demo(metaclass=PoolMeta):
         payable, = AccountType.search([
                 ('payable', '=', True), ('statement', '=', 'balance'),
                 ('company', '=', company.id)], limit=1)
-        prepaid, = Account.create([{
-                    'name': "Customer Prepayments (预收账款)", 'code': '2203',
-                    'type': payable.id, 'party_required': True,
-                    'company': company.id}])
+        journal, = Journal.search([('type', '=', 'cash')], limit=1)
+        # the configuration singleton locks its table on creation: in a
+        # transaction that holds the lock from its start
+        with Transaction().new_transaction(
+                _lock_tables=[Configuration._table]) as transaction:
+            prepaid, = Account.create([{
+                        'name': "Customer Prepayments (预收账款)",
+                        'code': '2203', 'type': payable.id,
+                        'party_required': True, 'company': company.id}])
+            config = Configuration(1)
+            config.payment_journal = journal.id
+            config.prepaid_account = prepaid.id
+            config.save()
+            transaction.commit()
+
+    @classmethod
+    def step_store_orders(cls, plan):
+        """A deposit on the first store's prepaid balance, an order per
+        store: those under the approval limit are confirmed, the first
+        paid from the balance"""
+        pool = Pool()
+        Account = pool.get('account.account')
+        Party = pool.get('party.party')
+        Payment = pool.get('store.payment')
+        Sale = pool.get('sale.sale')
+        Line = pool.get('sale.line')
+        Product = pool.get('product.product')
+        Date = pool.get('ir.date')
+        company = cls.company()
+        stores = [Party(i) for i in plan.ids['store']]
         bank, = Account.search([
                 ('name', 'ilike', '%cash%'), ('type', '!=', None),
                 ('closed', '!=', True), ('company', '=', company.id)],
             limit=1)
-        journal, = Journal.search([('type', '=', 'cash')], limit=1)
-        config = Configuration(1)
-        config.payment_journal = journal
-        config.prepaid_account = prepaid
-        config.save()
 
         today = Date.today()
         deposit = Payment(company=company, store=stores[0], date=today,
