@@ -12,3 +12,7 @@ class FlashSaleError(StoreOrderError):
 
 class StoreImageError(UserError):
     pass
+
+
+class StorePaymentError(UserError):
+    pass

@@ -152,6 +152,7 @@ def me(request, pool, web_user):
                 'currency': company.currency.code,
                 'credit_limit': limit,
                 'credit_used': store.credit_amount,
+                'prepaid_balance': store.prepaid_balance(company),
                 'language': store.lang.code if store.lang else None,
                 })
 
@@ -522,6 +523,9 @@ def statement(request, pool, web_user):
                 'start': start, 'end': end,
                 'opening': result.opening, 'debit': result.debit,
                 'credit': result.credit, 'closing': result.closing,
+                'prepaid_balance': store.prepaid_balance(
+                    pool.get('company.company')(
+                        Transaction().context['company']), date=end),
                 'entries': [{
                         'date': e.date, 'kind': e.kind,
                         'reference': e.reference, 'debit': e.debit,
