@@ -26,9 +26,7 @@ class Demo(metaclass=PoolMeta):
         steps = list(super().steps())
         index = (steps.index('configured') if 'configured' in steps
             else len(steps))
-        # store_orders is not listed: its sales need a warehouse per
-        # line first (SaleQuotationError in the demo build)
-        steps[index:index] = ['store_ordering']
+        steps[index:index] = ['store_ordering', 'store_orders']
         return steps
 
     @classmethod
@@ -125,13 +123,18 @@ class Demo(metaclass=PoolMeta):
         Sale = pool.get('sale.sale')
         Line = pool.get('sale.line')
         Product = pool.get('product.product')
+        Location = pool.get('stock.location')
         company = cls.company()
+        # the demo has several warehouses: Sale's default (the only one)
+        # leaves it empty; the stores are served from the first
+        warehouse = Location(plan.ids['warehouse'][
+                sorted(plan.ids['warehouse'])[0]])
         stores = [Party(i) for i in plan.ids['store']]
         codes = sorted(plan.ids['product'])[:6]
         products = [Product(plan.ids['product'][c]) for c in codes]
         sales = []
         for i, store in enumerate(stores):
-            sale = Sale(company=company, party=store)
+            sale = Sale(company=company, party=store, warehouse=warehouse)
             sale.on_change_party()
             quantity = 120 if store.store_level.code == 'DB' else 24
             lines = []

@@ -28,17 +28,22 @@ DAY = datetime.timedelta(days=1)
 
 
 def set_up_money(s):
-    """Fiscal year with invoice sequences, the payment journal, a bank
-    account and a prepaid account; returns the fiscal year's first day"""
+    """Fiscal years with invoice sequences, the payment journal, a bank
+    account and a prepaid account; returns the day the tests start from,
+    121 days ago, so that 120 days after it is already past"""
     pool = Pool()
     Account = pool.get('account.account')
     AccountType = pool.get('account.account.type')
     FiscalYear = pool.get('account.fiscalyear')
     Journal = pool.get('account.journal')
     Configuration = pool.get('store.configuration')
-    fiscalyear = set_invoice_sequences(get_fiscalyear(s.company))
-    fiscalyear.save()
-    FiscalYear.create_period([fiscalyear])
+    # this year and the last: the tests date their documents from 121 days
+    # ago, whatever today is
+    today = pool.get('ir.date').today()
+    for day in [today.replace(year=today.year - 1, day=1), today]:
+        fiscalyear = set_invoice_sequences(get_fiscalyear(s.company, day))
+        fiscalyear.save()
+        FiscalYear.create_period([fiscalyear])
     s.bank, = Account.search([
             ('name', 'ilike', '%cash%'), ('type', '!=', None),
             ('closed', '=', False)], limit=1)
@@ -54,7 +59,7 @@ def set_up_money(s):
     config.payment_journal = journal
     config.prepaid_account = s.prepaid
     config.save()
-    return fiscalyear.start_date
+    return today - 121 * DAY
 
 
 def invoice(s, party, date, amount):
