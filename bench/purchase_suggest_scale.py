@@ -2,12 +2,19 @@
 """Suggestions for N products with daily history, against stock_supply.
 
     .venv/bin/python -m bench.purchase_suggest_scale [--products 2000]
-        [--days 730] [--anchor-products N] [--profile]
+        [--days 730] [--anchor-products N] [--profile] [--no-cache]
 
-Builds N purchasable products with a supplier (ORM) and their done
-customer moves over `days` days (SQL: a sale on about 70% of the days, 1
-to 5 units), one order point per product (minimal 10, target 50), then
-times in the same database:
+Builds N purchasable products with a supplier and their done customer
+moves over `days` days (a sale on about 70% of the days, 1 to 5 units),
+one order point per product (minimal 10, target 50), all by SQL: one
+product is made through the ORM, then its rows and the rows depending on
+them (template, product, product supplier, order point, prices) are
+copied N - 1 times with valid foreign keys, and the moves are inserted by
+INSERT ... SELECT per 5,000 products (20,000 products and 10 million
+moves in a few minutes).  The catalogue is kept as a template database
+(benchps_<modules fingerprint>_<N>_<days>_<date>) that later runs copy;
+--no-cache builds it in the measured database instead.  Then it times in
+the same database:
 
 - ours: `purchase.suggestion.generate` for the warehouse (read the history
   by SQL aggregate, clean, choose a method by backtest, forecast, safety
@@ -188,6 +195,9 @@ def main(argv=None):
         "extrapolate")
     parser.add_argument('--profile', action='store_true',
         help="print where the generation spends its time")
+    parser.add_argument('--no-cache', action='store_true',
+        help="build the catalogue in the measured database and keep "
+        "nothing (saves the copy of a large catalogue)")
     args = parser.parse_args(argv)
     from trytond.pool import Pool
     from trytond.transaction import Transaction
@@ -208,10 +218,11 @@ def main(argv=None):
                 yield pool, transaction
 
     # the catalogue is kept as a template database: later runs copy it
+    # (--no-cache: built in the measured database, nothing kept)
     catalogue = (f'benchps_{modules_fingerprint()}_{args.products}_'
         f'{args.days}_{datetime.date.today():%Y%m%d}')
     build_time = None
-    if catalogue not in databases():
+    if not args.no_cache and catalogue not in databases():
         with Timer() as build_time:
             with bench_database(keep=True) as building:
                 with session(building) as (pool, transaction):
@@ -220,7 +231,15 @@ def main(argv=None):
                         today)
                     transaction.commit()
             rename_database(building, catalogue)
-    with bench_database(template_name=catalogue) as database:
+    with bench_database(
+            template_name=None if args.no_cache else catalogue) as database:
+        if args.no_cache:
+            with Timer() as build_time:
+                with session(database) as (pool, transaction):
+                    today = pool.get('ir.date').today()
+                    build(pool, transaction, args.products, args.days,
+                        today)
+                    transaction.commit()
         with session(database) as (pool, transaction):
             Date = pool.get('ir.date')
             Location = pool.get('stock.location')
