@@ -56,6 +56,22 @@ def _databases():
         return set(t.database.list(hostname=None))
 
 
+def databases():
+    "The names of the server's databases"
+    return _databases()
+
+
+def rename_database(name, new_name):
+    """Rename a database (e.g. one built with bench_database(keep=True), to
+    keep it as the template of later runs)"""
+    from trytond import backend
+    from trytond.transaction import Transaction
+    backend.Database(name).close()
+    with Transaction().start(None, 0, close=True, autocommit=True) as t:
+        cursor = t.connection.cursor()
+        cursor.execute(f'ALTER DATABASE "{name}" RENAME TO "{new_name}"')
+
+
 def _create(name, template=None):
     from trytond.transaction import Transaction
     with Transaction().start(None, 0, close=True, autocommit=True) as t:
@@ -111,18 +127,21 @@ setup_company(first_year=datetime.date.today().year - 2)
 
 
 @contextlib.contextmanager
-def bench_database(keep=False):
-    "A fresh database copied from the template; dropped after use"
+def bench_database(keep=False, template_name=None):
+    """A fresh database copied from the template (or from template_name, a
+    database a benchmark kept, see rename_database); dropped after use"""
     _require_postgresql()
     from trytond.pool import Pool
     name = f'bench_{uuid.uuid4().hex[:8]}'
-    _create(name, template())
+    _create(name, template_name or template())
     try:
         Pool(name).init()
         yield name
-    finally:
-        if not keep:
-            _drop(name)
+    except BaseException:
+        _drop(name)
+        raise
+    if not keep:
+        _drop(name)
 
 
 class Timer:

@@ -2,12 +2,19 @@
 """Suggestions for N products with daily history, against stock_supply.
 
     .venv/bin/python -m bench.purchase_suggest_scale [--products 2000]
-        [--days 730] [--anchor-products N] [--profile]
+        [--days 730] [--anchor-products N] [--profile] [--no-cache]
 
-Builds N purchasable products with a supplier (ORM) and their done
-customer moves over `days` days (SQL: a sale on about 70% of the days, 1
-to 5 units), one order point per product (minimal 10, target 50), then
-times in the same database:
+Builds N purchasable products with a supplier and their done customer
+moves over `days` days (a sale on about 70% of the days, 1 to 5 units),
+one order point per product (minimal 10, target 50), all by SQL: one
+product is made through the ORM, then its rows and the rows depending on
+them (template, product, product supplier, order point, prices) are
+copied N - 1 times with valid foreign keys, and the moves are inserted by
+INSERT ... SELECT per 5,000 products (20,000 products and 10 million
+moves in a few minutes).  The catalogue is kept as a template database
+(benchps_<modules fingerprint>_<N>_<days>_<date>) that later runs copy;
+--no-cache builds it in the measured database instead.  Then it times in
+the same database:
 
 - ours: `purchase.suggestion.generate` for the warehouse (read the history
   by SQL aggregate, clean, choose a method by backtest, forecast, safety
@@ -24,13 +31,98 @@ The anchor is slow (minutes for a few thousand order points): with
 to the catalogue, which the output says.
 """
 import argparse
+import contextlib
 import datetime
+import sys
 from decimal import Decimal
 
-from bench.common import Timer, bench_database, report
+from bench.common import (
+    Timer, bench_database, databases, rename_database, report)
 
 
-def build(pool, transaction, products, days, today):
+def _foreign_keys(cursor, table):
+    "{column: referenced table} of table's single-column foreign keys"
+    cursor.execute(
+        "SELECT a.attname, r.relname "
+        "FROM pg_constraint c JOIN pg_class r ON r.oid = c.confrelid "
+        "JOIN pg_attribute a ON a.attrelid = c.conrelid "
+        "AND a.attnum = c.conkey[1] "
+        "WHERE c.contype = 'f' AND c.conrelid = %s::regclass "
+        "AND array_length(c.conkey, 1) = 1", (table,))
+    return dict(cursor.fetchall())
+
+
+def _referencing(cursor, table):
+    "[(table, column)] whose single-column foreign key points to table"
+    cursor.execute(
+        "SELECT r.relname, a.attname "
+        "FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid "
+        "JOIN pg_attribute a ON a.attrelid = c.conrelid "
+        "AND a.attnum = c.conkey[1] "
+        "WHERE c.contype = 'f' AND c.confrelid = %s::regclass "
+        "AND array_length(c.conkey, 1) = 1", (table,))
+    return cursor.fetchall()
+
+
+def clone(cursor, table, row_id, count, overrides=None, skip=()):
+    """Copy row `row_id` of table, and every row depending on it, count times
+
+    Copy g (1 .. count) of a row gets the id first + g - 1 of a block
+    reserved in the table's sequence, and its foreign keys to a copied row
+    point to copy g of that row, so the copies keep valid foreign keys
+    (a product's template, an order point's product ...).  overrides:
+    {table: {column: SQL expression of g}}.  Tables in skip are not
+    followed.  Returns {(table, old id): first new id}.
+    """
+    overrides = overrides or {}
+    copied = {}
+    queue = [(table, row_id)]
+    while queue:
+        table, row_id = queue.pop(0)
+        if (table, row_id) in copied:
+            continue
+        cursor.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = %s AND table_schema = current_schema() "
+            "AND column_name != 'id' ORDER BY ordinal_position", (table,))
+        columns = [c for c, in cursor.fetchall()]
+        keys = _foreign_keys(cursor, table)
+        cursor.execute(f'SELECT * FROM "{table}" WHERE id = %s', (row_id,))
+        names = [d[0] for d in cursor.description]
+        row = dict(zip(names, cursor.fetchone()))
+        cursor.execute(f"SELECT nextval('{table}_id_seq')")
+        first, = cursor.fetchone()
+        cursor.execute(f"SELECT setval('{table}_id_seq', %s)",
+            (first + count - 1,))
+        exprs = []
+        for column in columns:
+            expr = overrides.get(table, {}).get(column)
+            target = (keys.get(column), row[column])
+            if expr is None and target in copied:
+                expr = f'{copied[target]} + g - 1'
+            exprs.append(expr or f'"{column}"')
+        quoted = ', '.join(f'"{c}"' for c in columns)
+        cursor.execute(
+            f'INSERT INTO "{table}" (id, {quoted}) '
+            f'SELECT {first} + g - 1, {", ".join(exprs)} '
+            f'FROM "{table}", generate_series(1, %s) AS g '
+            f'WHERE id = %s', (count, row_id))
+        copied[table, row_id] = first
+        for child, column in _referencing(cursor, table):
+            if child in skip:
+                continue
+            cursor.execute(
+                f'SELECT id FROM "{child}" WHERE "{column}" = %s', (row_id,))
+            queue.extend((child, i) for i, in cursor.fetchall())
+    return copied
+
+
+def build(pool, transaction, products, days, today, chunk=5000):
+    """The catalogue, built by SQL: one product made through the ORM, then
+    copied products - 1 times with its dependent rows (template, product,
+    product supplier, order point, list and cost prices ...), and the done
+    customer moves of every product inserted by SQL per chunk of products.
+    """
     Party = pool.get('party.party')
     Template = pool.get('product.template')
     Uom = pool.get('product.uom')
@@ -43,42 +135,55 @@ def build(pool, transaction, products, days, today):
     customer, = Location.search([('type', '=', 'customer')], limit=1)
     supplier, = Party.create([{'name': "Bench Supplier",
                 'addresses': [('create', [{}])]}])
-    ids = []
-    for start in range(0, products, 500):
-        templates = Template.create([{
-                    'name': f'Item {i:06d}', 'type': 'goods',
-                    'purchasable': True, 'default_uom': unit.id,
-                    'purchase_uom': unit.id, 'list_price': Decimal(10),
-                    'products': [('create', [{}])],
-                    'product_suppliers': [('create', [{
-                                    'party': supplier.id,
-                                    'company': company.id,
-                                    'lead_time': datetime.timedelta(days=7),
-                                    'quantity_rounding': 6,
-                                    }])],
-                    } for i in range(start, min(start + 500, products))])
-        ids.extend(t.products[0].id for t in templates)
+    template, = Template.create([{
+                'name': 'Item 000000', 'type': 'goods',
+                'purchasable': True, 'default_uom': unit.id,
+                'purchase_uom': unit.id, 'list_price': Decimal(10),
+                'products': [('create', [{}])],
+                'product_suppliers': [('create', [{
+                                'party': supplier.id,
+                                'company': company.id,
+                                'lead_time': datetime.timedelta(days=7),
+                                'quantity_rounding': 6,
+                                }])],
+                }])
+    product, = template.products
     OrderPoint.create([{
-                'product': product, 'location': warehouse.id,
+                'product': product.id, 'location': warehouse.id,
                 'type': 'purchase', 'min_quantity': 10,
                 'target_quantity': 50, 'company': company.id,
-                } for product in ids])
+                }])
     cursor = transaction.connection.cursor()
+    ids = [product.id]
+    if products > 1:
+        copied = clone(cursor, 'product_template', template.id,
+            products - 1, overrides={'product_template': {
+                    'name': "'Item ' || lpad(g::text, 6, '0')"}},
+            skip={'stock_move'})
+        first = copied['product_product', product.id]
+        ids.extend(range(first, first + products - 1))
     first = today - datetime.timedelta(days=days)
-    cursor.execute(
-        'INSERT INTO stock_move (product, unit, quantity, internal_quantity,'
-        ' from_location, to_location, planned_date, effective_date, state,'
-        ' company, unit_price, currency, unit_price_updated, create_uid,'
-        ' create_date) '
-        'SELECT p, %s, q, q, %s, %s, d, d, %s, %s, 1, %s, false, 0, now() '
-        'FROM (SELECT p, d::date AS d, floor(random() * 5) + 1 AS q '
-        'FROM unnest(%s::int[]) AS p, '
-        'generate_series(%s::date, %s::date, interval \'1 day\') AS d '
-        'WHERE random() < 0.7) AS s',
-        (unit.id, warehouse.storage_location.id, customer.id, 'done',
-            company.id, company.currency.id, ids, first,
-            today - datetime.timedelta(days=1)))
-    return company, warehouse, cursor.rowcount, ids
+    moves = 0
+    for start in range(0, products, chunk):
+        cursor.execute(
+            'INSERT INTO stock_move (product, unit, quantity,'
+            ' internal_quantity, from_location, to_location, planned_date,'
+            ' effective_date, state, company, unit_price, currency,'
+            ' unit_price_updated, create_uid, create_date) '
+            'SELECT p, %s, q, q, %s, %s, d, d, %s, %s, 1, %s, false, 0, '
+            'now() '
+            'FROM (SELECT p, d::date AS d, floor(random() * 5) + 1 AS q '
+            'FROM unnest(%s::int[]) AS p, '
+            'generate_series(%s::date, %s::date, interval \'1 day\') AS d '
+            'WHERE random() < 0.7) AS s',
+            (unit.id, warehouse.storage_location.id, customer.id, 'done',
+                company.id, company.currency.id, ids[start:start + chunk],
+                first, today - datetime.timedelta(days=1)))
+        moves += cursor.rowcount
+        print(f"  {min(start + chunk, products):,} products, {moves:,} "
+            "moves", file=sys.stderr, flush=True)
+    cursor.execute('ANALYZE')
+    return company, warehouse, moves, ids
 
 
 def main(argv=None):
@@ -90,10 +195,17 @@ def main(argv=None):
         "extrapolate")
     parser.add_argument('--profile', action='store_true',
         help="print where the generation spends its time")
+    parser.add_argument('--no-cache', action='store_true',
+        help="build the catalogue in the measured database and keep "
+        "nothing (saves the copy of a large catalogue)")
     args = parser.parse_args(argv)
     from trytond.pool import Pool
     from trytond.transaction import Transaction
-    with bench_database() as database:
+    from trytond.modules.ecom_base.demo.cli import modules_fingerprint
+
+    @contextlib.contextmanager
+    def session(database):
+        "A transaction as admin in the company"
         pool = Pool(database)
         with Transaction().start(database, 0) as transaction:
             User = pool.get('res.user')
@@ -103,45 +215,80 @@ def main(argv=None):
                 company, = Company.search([], limit=1)
             with transaction.set_user(admin.id), transaction.set_context(
                     company=company.id, companies=[company.id]):
-                Date = pool.get('ir.date')
-                today = Date.today()
-                with Timer() as build_time:
-                    company, warehouse, moves, products = build(pool,
-                        transaction, args.products, args.days, today)
-                transaction.commit()
-                Suggestion = pool.get('purchase.suggestion')
-                Request = pool.get('purchase.request')
-                suggestion, = Suggestion.create([{
-                            'company': company.id, 'date': today,
-                            'history_days': args.days,
-                            'warehouses': [('add', [warehouse.id])],
-                            }])
-                profile = None
-                if args.profile:
-                    import cProfile
-                    profile = cProfile.Profile()
-                    profile.enable()
-                with Timer() as ours:
-                    Suggestion.generate([suggestion])
-                if profile:
-                    import pstats
-                    profile.disable()
-                    pstats.Stats(profile).sort_stats(
-                        'cumulative').print_stats(35)
-                lines = len(suggestion.lines)
-                transaction.commit()
-                anchor_products = min(args.anchor_products or args.products,
-                    args.products)
-                subset = None
-                if anchor_products < args.products:
-                    # stock_supply goes over every purchasable product
-                    # unless given some
-                    subset = pool.get('product.product').browse(
-                        products[:anchor_products])
-                with Timer() as anchor:
-                    Request.generate_requests(products=subset)
-                requests = Request.search_count([])
-                transaction.rollback()
+                yield pool, transaction
+
+    # the catalogue is kept as a template database: later runs copy it
+    # (--no-cache: built in the measured database, nothing kept)
+    catalogue = (f'benchps_{modules_fingerprint()}_{args.products}_'
+        f'{args.days}_{datetime.date.today():%Y%m%d}')
+    build_time = None
+    if not args.no_cache and catalogue not in databases():
+        with Timer() as build_time:
+            with bench_database(keep=True) as building:
+                with session(building) as (pool, transaction):
+                    today = pool.get('ir.date').today()
+                    build(pool, transaction, args.products, args.days,
+                        today)
+                    transaction.commit()
+            rename_database(building, catalogue)
+    with bench_database(
+            template_name=None if args.no_cache else catalogue) as database:
+        if args.no_cache:
+            with Timer() as build_time:
+                with session(database) as (pool, transaction):
+                    today = pool.get('ir.date').today()
+                    build(pool, transaction, args.products, args.days,
+                        today)
+                    transaction.commit()
+        with session(database) as (pool, transaction):
+            Date = pool.get('ir.date')
+            Location = pool.get('stock.location')
+            today = Date.today()
+            company = pool.get('company.company')(
+                transaction.context['company'])
+            warehouse, = Location.search([('type', '=', 'warehouse')],
+                limit=1)
+            cursor = transaction.connection.cursor()
+            cursor.execute('SELECT p.id FROM product_product AS p '
+                'JOIN product_template AS t ON t.id = p.template '
+                "WHERE t.name LIKE 'Item %%' ORDER BY p.id")
+            products = [i for i, in cursor.fetchall()]
+            cursor.execute("SELECT count(*) FROM stock_move "
+                "WHERE state = 'done'")
+            moves, = cursor.fetchone()
+            Suggestion = pool.get('purchase.suggestion')
+            Request = pool.get('purchase.request')
+            suggestion, = Suggestion.create([{
+                        'company': company.id, 'date': today,
+                        'history_days': args.days,
+                        'warehouses': [('add', [warehouse.id])],
+                        }])
+            profile = None
+            if args.profile:
+                import cProfile
+                profile = cProfile.Profile()
+                profile.enable()
+            with Timer() as ours:
+                Suggestion.generate([suggestion])
+            if profile:
+                import pstats
+                profile.disable()
+                pstats.Stats(profile).sort_stats(
+                    'cumulative').print_stats(35)
+            lines = len(suggestion.lines)
+            transaction.commit()
+            anchor_products = min(args.anchor_products or args.products,
+                args.products)
+            subset = None
+            if anchor_products < args.products:
+                # stock_supply goes over every purchasable product
+                # unless given some
+                subset = pool.get('product.product').browse(
+                    products[:anchor_products])
+            with Timer() as anchor:
+                Request.generate_requests(products=subset)
+            requests = Request.search_count([])
+            transaction.rollback()
     scale = args.products / anchor_products
     anchor_wall, anchor_cpu = anchor.wall * scale, anchor.cpu * scale
     per_series = ours.wall / max(lines, 1)
@@ -161,7 +308,9 @@ def main(argv=None):
             f"{anchor.cpu:.1f} s CPU"
             + (f", extrapolated x{scale:.1f} to the catalogue"
                 if scale != 1 else ", the whole catalogue"),
-            f"build of the data: {build_time.wall:.1f} s",
+            (f"build of the catalogue by SQL: {build_time.wall:.1f} s"
+                if build_time else
+                f"catalogue copied from the template {catalogue}"),
             ])
 
 
