@@ -15,7 +15,7 @@ from sql import Literal
 
 from trytond.model import Model
 from trytond.pool import Pool
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, TransactionError
 
 logger = logging.getLogger(__name__)
 
@@ -443,9 +443,20 @@ def build(database, plan, steps=None):
     plan.ids['steps'] = list(names)
     for name in names:
         logger.info("demo step %s", name)
-        with Transaction().start(database, 0, context=context) as transaction:
-            getattr(Demo, f'step_{name}')(plan)
-            transaction.commit()
+        # a step that needs a table lock (a credit limit check, a singleton
+        # created) is run again in a transaction that takes it from its
+        # start, as Tryton's dispatcher does
+        extras = {}
+        while True:
+            try:
+                with Transaction().start(database, 0, context=context,
+                        **extras) as transaction:
+                    getattr(Demo, f'step_{name}')(plan)
+                    transaction.commit()
+            except TransactionError as error:
+                error.fix(extras)
+                continue
+            break
     with Transaction().start(database, 0, context=context) as transaction:
         with JobRun.track('ecom_base.demo', origin=company) as run:
             run.started = started

@@ -170,7 +170,9 @@ class EcomBaseTestCase(CompanyTestMixin, ModuleTestCase):
                 'account.move': (False, False),
                 'ecom.job.run': (True, False)},
             'group_purchasing': {
-                'purchase.purchase': (True, True), 'sale.sale': (False, False),
+                # reads the sales whose lines it buys drop-ship
+                # (dropship_routing's Routed Sale Lines)
+                'purchase.purchase': (True, True), 'sale.sale': (True, False),
                 'account.move': (False, False),
                 'ecom.job.run': (True, False)},
             'group_warehouse': {
