@@ -46,12 +46,13 @@ def store_prices(party, items, at=None):
         return round_price(
             Uom.compute_price(product.default_uom, price, product.sale_uom))
 
+    items = [(product, abs(quantity or 0)) for product, quantity in items]
+    # the price list's lines read once for all the items
+    tiers = (price_list.store_compute(items) if price_list
+        else [None] * len(items))
     result = []
-    for product, quantity in items:
-        quantity = abs(quantity or 0)
+    for (product, quantity), tier in zip(items, tiers):
         flash = flashes.get(product.id)
-        tier = (price_list.compute(product, quantity, product.sale_uom)
-            if price_list else None)
         price, source = pricing.unit_price(
             in_sale_unit(product, product.list_price_used or Decimal(0)),
             _decimal(quantity), tier_price=in_sale_unit(product, tier),

@@ -12,6 +12,7 @@ from trytond.modules.account_invoice.tests import set_invoice_sequences
 from trytond.modules.ecom_base.tests import ModuleTestCase
 from trytond.modules.store_ordering.exceptions import (
     FlashSaleError, StoreOrderError)
+from trytond.modules.store_ordering.sale import store_prices
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
@@ -75,6 +76,63 @@ class StoreOrderingTestCase(ModuleTestCase):
             sale = Sale(sale.id)
             self.assertEqual(len(sale.lines), 3)
             self.assertEqual(s.flash.__class__(s.flash.id).sold_quantity, 0)
+
+    @with_transaction()
+    def test_store_prices_are_trytons(self):
+        """The store's prices of many products at once are Tryton's own
+        price list computation: lines by product, by parent category, with
+        quantity breaks, on list and cost price; and overrides over them"""
+        pool = Pool()
+        Category = pool.get('product.category')
+        Line = pool.get('product.price_list.line')
+        PriceList = pool.get('product.price_list')
+        Product = pool.get('product.product')
+        s = self.stores()
+        with s.context():
+            price_list = s.level_a.price_list
+            goods, = Category.create([{'name': "All goods"}])
+            Category.write([s.drinks, s.snacks], {'parent': goods.id})
+            Line.write(list(price_list.lines), {'sequence': 10})
+            Line.create([{'price_list': price_list.id, 'sequence': 1,
+                        'product': s.coffee.id, 'quantity': 3,
+                        'formula': "cost_price + Decimal('1')"}, {
+                        'price_list': price_list.id, 'sequence': 5,
+                        'category': goods.id, 'quantity': 5,
+                        'formula': "list_price * Decimal('0.85')"}])
+            # read in the company's context, as the catalogue reads them
+            price_list = PriceList(price_list.id)
+            products = Product.browse([s.tea, s.coffee, s.chips, s.cup])
+            quantities = [0, 1, 3, 5, 10, 25]
+            items = [(p, q) for p in products for q in quantities]
+            computed = price_list.store_compute(items)
+            self.assertEqual(computed, [
+                    price_list.compute(p, q, p.sale_uom) for p, q in items])
+            by_item = {(p.code, q): c for (p, q), c in zip(items, computed)}
+            # worked by hand: 0.9 × 10.00; 0.85 × 10.00 from 5 (the
+            # category line comes before Tea's own break at 10); Coffee's
+            # cost price (0) + 1 from 3; 0.85 × 3.00
+            self.assertEqual(by_item['TEA', 1], D('9.0000'))
+            self.assertEqual(by_item['TEA', 10], D('8.5000'))
+            self.assertEqual(by_item['COF', 3], D('1.0000'))
+            self.assertEqual(by_item['COF', 1], D('18.0000'))
+            self.assertEqual(by_item['CUP', 25], D('2.5500'))
+
+            # the store's prices are Tryton's sale prices under the level's
+            # price list (Chips is on flash sale: the flash price)
+            for quantity in quantities:
+                with Transaction().set_context(
+                        customer=s.store_a.id, price_list=price_list.id):
+                    tryton = Product.get_sale_price(products, quantity)
+                ours = [p for p, _, _ in store_prices(
+                        s.store_a, [(p, quantity) for p in products])]
+                self.assertEqual(ours, [tryton[products[0].id],
+                        tryton[products[1].id], D('2.00'),
+                        tryton[products[3].id]])
+            # store B: its own Coffee prices and breaks, else list prices
+            tea, coffee = products[:2]
+            self.assertEqual([p for p, _, _ in store_prices(s.store_b,
+                            [(coffee, 1), (coffee, 20), (tea, 20)])],
+                [D('15.00'), D('12.00'), D('10.00')])
 
     @with_transaction()
     def test_coupon_and_overrides(self):

@@ -116,6 +116,44 @@ class StorePortalTestCase(FlashSaleConcurrency, RouteTestCase):
         self.assertEqual(sorted(self.catalogue(self.session_a, q='co')),
             ['COF'])
 
+    def test_catalogue_follows_price_list_lines(self):
+        """A price list line created, written or deleted changes the
+        catalogue's price at the next request"""
+        def change(action):
+            def run():
+                pool = Pool()
+                Level = pool.get('store.level')
+                Line = pool.get('product.price_list.line')
+                price_list = Level(self.ids['level_a']).price_list
+                action(Line, price_list)
+            committed(run, context={'company': self.ids['company']})
+
+        def tea():
+            return D(self.catalogue(self.session_a)['TEA']['price'])
+        self.assertEqual(tea(), D('9.00'))  # 0.9 × 10.00, now cached
+
+        def catch_all(Line, price_list):
+            return Line.search([('price_list', '=', price_list.id),
+                    ('product', '=', None), ('category', '=', None)])
+
+        def write(Line, price_list):
+            Line.write(catch_all(Line, price_list),
+                {'formula': "unit_price * Decimal('0.6')"})
+        change(write)
+        self.assertEqual(tea(), D('6.00'))
+
+        def delete(Line, price_list):
+            Line.delete(catch_all(Line, price_list))
+        change(delete)
+        self.assertEqual(tea(), D('10.00'))  # no line applies: list price
+
+        def create(Line, price_list):
+            # back to the fixture's line, the last one
+            Line.create([{'price_list': price_list.id,
+                        'formula': "unit_price * Decimal('0.9')"}])
+        change(create)
+        self.assertEqual(tea(), D('9.00'))
+
     def test_cart_then_checkout_same_figures(self):
         "The cart's figures are the order's; the order is confirmed"
         cart = {'lines': [
