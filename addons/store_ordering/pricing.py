@@ -17,7 +17,7 @@ Unit price of a product for a store, at a quantity (`unit_price`):
 Promotions on an order (`apply_promotions`) run in declared precedence
 (sequence, then id).  Each is a spend threshold discount (满减), a spend
 threshold gift (满赠) or a buy-N-get-M gift (买赠), optionally gated by a
-coupon code.  Declared rules:
+coupon (its id: the order gives the coupons of its numbers).  Declared rules:
 
 - lines sold at a flash sale price take part in no other promotion;
 - a threshold is measured on the eligible amount after the discounts of
@@ -122,7 +122,7 @@ class Promotion:
     gift_quantity: Decimal = ZERO
     buy_product: int = None
     buy_quantity: Decimal = ZERO
-    coupon: str = None
+    coupon: int = None  # the coupon given by the order's numbers
     products: frozenset = frozenset()
     categories: frozenset = frozenset()
     name: str = ''
@@ -159,18 +159,13 @@ def _times(value, step, repeat):
     return int((value / step).to_integral_value(ROUND_DOWN)) if repeat else 1
 
 
-def normalize_coupon(code):
-    return (code or '').strip().upper()
-
-
 def apply_promotions(lines, promotions, coupons=()):
     "The Outcome of the promotions on the order lines"
-    coupons = {normalize_coupon(c) for c in coupons if c}
+    coupons = set(coupons)
     outcome = Outcome()
     discounted = {}  # promotion-independent running discount per line index
     for promotion in sorted(promotions, key=lambda p: (p.sequence, p.id)):
-        if promotion.coupon and (
-                normalize_coupon(promotion.coupon) not in coupons):
+        if promotion.coupon is not None and promotion.coupon not in coupons:
             continue
         if promotion.exclusive and outcome.applied:
             continue

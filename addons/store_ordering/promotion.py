@@ -7,9 +7,9 @@ from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields
 from trytond.model.exceptions import AccessError
 from trytond.modules.product import price_digits
-from trytond.pool import Pool
+from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from . import pricing
 from .exceptions import FlashSaleError
@@ -61,8 +61,11 @@ class Promotion(DeactivableMixin, ModelSQL, ModelView):
             'invisible': Eval('kind') != 'buy_gift',
             'required': Eval('kind') == 'buy_gift',
             })
-    coupon = fields.Char("Coupon Code",
-        help="When set, applies only to orders that give this code.")
+    coupon = fields.Many2One('sale.promotion.coupon', "Coupon",
+        ondelete='RESTRICT',
+        domain=[('company', '=', Eval('company', -1))],
+        help="When set, applies only to orders that give one of the "
+        "coupon's active numbers.")
     start_date = fields.Date("Start Date")
     end_date = fields.Date("End Date",
         domain=[If(Eval('start_date') & Eval('end_date'),
@@ -78,6 +81,17 @@ class Promotion(DeactivableMixin, ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls._order = [('sequence', 'ASC'), ('id', 'ASC')]
+
+    @classmethod
+    def __register__(cls, module):
+        table_h = cls.__table_handler__(module)
+        # Migration: the coupon code was a Char; its codes are kept aside
+        # (the coupons are re-created as Tryton coupons with numbers)
+        if (table_h.column_exist('coupon')
+                and table_h._columns['coupon']['typname'].lower()
+                == 'varchar'):
+            table_h.column_rename('coupon', 'coupon_code_deprecated')
+        super().__register__(module)
 
     @staticmethod
     def default_company():
@@ -118,7 +132,7 @@ class Promotion(DeactivableMixin, ModelSQL, ModelView):
             gift_quantity=Decimal(str(self.gift_quantity or 0)),
             buy_product=self.buy_product.id if self.buy_product else None,
             buy_quantity=Decimal(str(self.buy_quantity or 0)),
-            coupon=self.coupon or None,
+            coupon=self.coupon.id if self.coupon else None,
             products=frozenset(p.id for p in self.products),
             name=self.name)
 
@@ -257,3 +271,20 @@ class FlashSale(ModelSQL, ModelView):
         cursor.execute(query, params)
         sold, = cursor.fetchone()
         return sold or 0
+
+
+class SalePromotion(metaclass=PoolMeta):
+    __name__ = 'sale.promotion'
+
+    def match(self, pattern):
+        # a promotion carrying the coupons of store promotions gives no
+        # price of its own: the store engine applies the store promotion
+        StorePromotion = Pool().get('store.promotion')
+        if self.coupons:
+            with without_check_access():
+                if StorePromotion.search([
+                            ('coupon', 'in', [c.id for c in self.coupons]),
+                            ('active', 'in', [True, False]),
+                            ], limit=1):
+                    return False
+        return super().match(pattern)

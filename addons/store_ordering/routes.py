@@ -30,7 +30,9 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wsgi import app
 
 from . import imaging, pricing
-from .sale import coupon_codes, store_prices, store_promotions
+from .sale import (
+    checked_coupons, coupon_codes, coupon_numbers, store_prices,
+    store_promotions)
 
 STATIC = Path(__file__).resolve().parent / 'static'
 PREFIX = '/<database_name>/store'
@@ -363,14 +365,19 @@ def price_cart(pool, store, items, coupons):
 @with_pool
 @with_transaction()
 @portal_route('store')
+@user_errors
 def cart(request, pool, web_user):
-    "Price a cart with the promotions applied, without ordering"
+    """Price a cart with the promotions applied, without ordering; an
+    unknown, expired or used up coupon number is refused as at checkout"""
+    Date = pool.get('ir.date')
     store = store_of(pool, web_user)
     data = request.parsed_data or {}
     with without_check_access():
         items = _cart_items(pool, store, data)
-        return json_response(price_cart(
-                pool, store, items, coupon_codes(data.get('coupon'))))
+        numbers = coupon_numbers(coupon_codes(data.get('coupon')),
+            Transaction().context['company'])
+        coupons = checked_coupons(numbers, store, Date.today())
+        return json_response(price_cart(pool, store, items, coupons))
 
 
 @app.route(PREFIX + '/api/checkout', methods={'POST'})
@@ -391,7 +398,10 @@ def checkout(request, pool, web_user):
         items = _cart_items(pool, store, data)
         sale = Sale(party=store, company=Transaction().context['company'])
         sale.on_change_party()
-        sale.store_coupon = ' '.join(coupon_codes(data.get('coupon')))
+        # Tryton's coupon numbers of the typed codes; the quotation checks
+        # them (expired, used up) as for the back office
+        sale.coupons = coupon_numbers(coupon_codes(data.get('coupon')),
+            sale.company.id)
         reference = data.get('reference')
         sale.reference = reference[:100] if isinstance(reference, str) else None
         sale.save()

@@ -10,7 +10,6 @@ from trytond.i18n import gettext
 from trytond.model import ModelView, Workflow, fields
 from trytond.modules.product import round_price
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from . import pricing
@@ -75,15 +74,86 @@ def store_promotions(party, lines, coupons=(), date=None):
 
 
 def coupon_codes(text):
-    return [c for c in (text or '').replace(',', ' ').split() if c]
+    "The coupon numbers typed in text, separated by spaces or commas"
+    if not isinstance(text, str):
+        return []
+    return list(dict.fromkeys(
+            c for c in text.replace(',', ' ').split() if c))
+
+
+def coupon_numbers(codes, company):
+    """The sale.promotion.coupon.number records of the typed codes, or a
+    clear error for an unknown one (validity is checked_coupons' job)"""
+    Number = Pool().get('sale.promotion.coupon.number')
+    result = []
+    for code in codes:
+        # the used up and expired ones too, to say why they are refused
+        with Transaction().set_context(active_test=False):
+            numbers = Number.search([
+                    ('number', '=', code),
+                    ('company', '=', company),
+                    ], order=[('start_date', 'DESC NULLS FIRST')])
+        if not numbers:
+            raise StoreOrderError(gettext(
+                    'store_ordering.msg_coupon_unknown', number=code))
+        # several numbers alike have disjoint dates: the current one
+        today = Pool().get('ir.date').today()
+        current = [n for n in numbers
+            if (n.start_date or datetime.date.min) <= today
+            <= (n.end_date or datetime.date.max)]
+        result.append((current or numbers)[0])
+    return result
+
+
+def _lock_number(number):
+    """Take the number's row lock: concurrent orders giving it queue, and
+    under repeatable read the later one is retried on a fresh snapshot.
+    NO KEY UPDATE as the orders' links to the number hold KEY SHARE."""
+    transaction = Transaction()
+    if transaction.readonly or not transaction.database.has_select_for():
+        return  # pricing a cart only reads
+    table = number.__table__()
+    query, params = table.select(table.id, where=table.id == number.id)
+    transaction.connection.cursor().execute(
+        query + ' FOR NO KEY UPDATE', params)
+
+
+def checked_coupons(numbers, party, date, sale=None):
+    """The coupon ids given by numbers for an order of party on date;
+    an expired or used up number is refused.  Uses are counted as
+    sale_promotion_coupon does: the other orders holding the number (per
+    party when the coupon says so); cancelled orders give it back."""
+    pool = Pool()
+    SaleNumber = pool.get('sale.sale-sale.promotion.coupon.number')
+    coupons = set()
+    for number in numbers:
+        if not ((number.start_date or datetime.date.min) <= date
+                <= (number.end_date or datetime.date.max)):
+            raise StoreOrderError(gettext(
+                    'store_ordering.msg_coupon_expired',
+                    number=number.number))
+        coupon = number.coupon
+        if coupon.number_of_use > 0:
+            domain = [
+                ('number', '=', number.id),
+                ('sale.state', '!=', 'cancelled'),
+                ]
+            if sale and sale.id is not None and sale.id >= 0:
+                domain.append(('sale', '!=', sale.id))
+            if coupon.per_party:
+                domain.append(('sale.party', '=', party.id))
+            _lock_number(number)
+            if SaleNumber.search_count(domain) >= coupon.number_of_use:
+                raise StoreOrderError(gettext(
+                        'store_ordering.msg_coupon_used_up',
+                        number=number.number))
+        coupons.add(coupon.id)
+    return coupons
 
 
 class Sale(metaclass=PoolMeta):
     __name__ = 'sale.sale'
 
-    store_coupon = fields.Char("Coupon Codes",
-        states={'readonly': Eval('state') != 'draft'},
-        help="Coupon codes of store promotions, separated by spaces.")
     store_level = fields.Function(fields.Many2One('store.level',
             "Store Level"), 'on_change_with_store_level',
         searcher='search_store_level')
@@ -179,8 +249,12 @@ class Sale(metaclass=PoolMeta):
                     categories=tuple(c.id for c in
                         line.product.categories_all)))
         Line.save(lines)
-        outcome, promotions = store_promotions(self.party, pure,
-            coupon_codes(self.store_coupon), self.sale_date)
+        Date = pool.get('ir.date')
+        with Transaction().set_context(company=self.company.id):
+            date = self.sale_date or Date.today()
+        coupons = checked_coupons(self.coupons, self.party, date, sale=self)
+        outcome, promotions = store_promotions(
+            self.party, pure, coupons, date)
         generated = []
         for promotion, product_id, quantity in outcome.gifts:
             generated.append(self._store_gift_line(

@@ -303,7 +303,11 @@
                     event.preventDefault(); state.coupon = coupon.value; saveCart(); showCart();
                 }}, [coupon, el('button', {type: 'submit', text: t('apply')})]),
                 reference, warning, el('p', {}, [checkout]));
-        }).catch(function (error) { toast(error.message); });
+        }).catch(function (error) {
+            toast(error.message);
+            // a refused coupon number: show the cart without it
+            if (state.coupon) { state.coupon = ''; saveCart(); showCart(); }
+        });
     }
 
     function showOrders() {

@@ -11,7 +11,7 @@ Figures the tests work out by hand:
 - Level B (distributor, store B): drinks only, no price list; store B's
   own Coffee prices: 15.00, and 12.00 from 20.
 - Promotions: 满100减10 (precedence 10), 满150 gift 1 Cup (20), coupon
-  VIP5 5.00 off any order (5).
+  VIP5 (a sale_promotion_coupon number) 5.00 off any order (5).
 - Flash sale: Chips at 2.00 for the hour around now, 100 units, 30 a store.
 """
 import datetime
@@ -140,6 +140,19 @@ def build():
                 {'party': s.store_b.id, 'product': s.coffee.id,
                     'min_quantity': 20, 'unit_price': D('12.00')},
                 ])
+        # the coupon VIP5 of Tryton's sale_promotion_coupon, carried by a
+        # sale.promotion that gives nothing of its own
+        carrier, = pool.get('sale.promotion').create([{
+                    'name': "Store coupons", 'company': s.company.id,
+                    'formula': 'unit_price',
+                    }])
+        s.vip5_coupon, = pool.get('sale.promotion.coupon').create([{
+                    'promotion': carrier.id, 'company': s.company.id,
+                    'number_of_use': 0,
+                    'numbers': [('create', [{'number': 'VIP5',
+                                    'company': s.company.id,
+                                    'start_date': None}])],
+                    }])
         s.off_10, s.gift_cup, s.vip5 = Promotion.create([{
                     'name': "满100减10", 'company': s.company.id,
                     'kind': 'discount', 'sequence': 10,
@@ -151,7 +164,8 @@ def build():
                     }, {
                     'name': "VIP5", 'company': s.company.id,
                     'kind': 'discount', 'sequence': 5,
-                    'threshold': D(0), 'discount': D(5), 'coupon': 'VIP5',
+                    'threshold': D(0), 'discount': D(5),
+                    'coupon': s.vip5_coupon.id,
                     }])
         now = datetime.datetime.now()
         s.flash, = FlashSale.create([{
@@ -171,7 +185,11 @@ def store_sale(stores, party, lines, coupon=None):
     Line = pool.get('sale.line')
     sale = Sale(party=party, company=stores.company)
     sale.on_change_party()
-    sale.store_coupon = coupon
+    if coupon:
+        # the back office picks the numbers in Tryton's own Coupons field
+        with Transaction().set_context(active_test=False):
+            sale.coupons = pool.get('sale.promotion.coupon.number').search(
+                [('number', '=', coupon)])
     sale.save()
     records = []
     for product, quantity in lines:

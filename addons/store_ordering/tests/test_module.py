@@ -12,7 +12,8 @@ from trytond.modules.account_invoice.tests import set_invoice_sequences
 from trytond.modules.ecom_base.tests import ModuleTestCase
 from trytond.modules.store_ordering.exceptions import (
     FlashSaleError, StoreOrderError)
-from trytond.modules.store_ordering.sale import store_prices
+from trytond.modules.store_ordering.sale import (
+    coupon_numbers, store_prices)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
@@ -135,6 +136,62 @@ class StoreOrderingTestCase(ModuleTestCase):
                 [D('15.00'), D('12.00'), D('10.00')])
 
     @with_transaction()
+    def test_coupon_numbers_refused(self):
+        "Unknown, expired and used up coupon numbers are refused"
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        Number = pool.get('sale.promotion.coupon.number')
+        Coupon = pool.get('sale.promotion.coupon')
+        Promotion = pool.get('store.promotion')
+        s = self.stores()
+        with s.context():
+            with self.assertRaisesRegex(StoreOrderError, 'NOPE'):
+                coupon_numbers(['NOPE'], s.company.id)
+            yesterday = datetime.date.today() - datetime.timedelta(days=1)
+            once, = Coupon.create([{
+                        'promotion': s.vip5_coupon.promotion.id,
+                        'company': s.company.id, 'number_of_use': 1,
+                        'numbers': [('create', [
+                                    {'number': 'ONCE', 'company':
+                                        s.company.id},
+                                    {'number': 'OLD', 'company': s.company.id,
+                                        'start_date': yesterday
+                                        - datetime.timedelta(days=7),
+                                        'end_date': yesterday}])],
+                        }])
+            Promotion.create([{
+                        'name': "Once 7", 'company': s.company.id,
+                        'kind': 'discount', 'sequence': 6,
+                        'threshold': D(0), 'discount': D(7),
+                        'coupon': once.id}])
+            lines = [(s.tea, 10), (s.coffee, 1)]  # 80 + 18 = 98
+
+            expired = store_sale(s, s.store_a, lines, coupon='OLD')
+            with self.assertRaisesRegex(StoreOrderError, 'OLD'):
+                Sale.quote([expired])
+
+            first = store_sale(s, s.store_a, lines, coupon='ONCE')
+            Sale.quote([first])
+            # 98 - 7 (ONCE) = 91 below the 100 threshold
+            self.assertEqual(Sale(first.id).untaxed_amount, D('91.00'))
+            self.assertFalse(Number.search([('number', '=', 'ONCE')]))
+
+            # re-quoting the order holding it is no second use
+            Sale.draft([first])
+            Sale.quote([first])
+            self.assertEqual(Sale(first.id).untaxed_amount, D('91.00'))
+            # as Tryton counts, an order holding the number uses it
+            second = store_sale(s, s.store_b, [(s.coffee, 1)],
+                coupon='ONCE')
+            with self.assertRaisesRegex(StoreOrderError, 'ONCE'):
+                Sale.quote([second])
+            # a cancelled order gives the number back
+            Sale.cancel([first])
+            Sale.quote([second])
+            # 15.00 - 7
+            self.assertEqual(Sale(second.id).untaxed_amount, D('8.00'))
+
+    @with_transaction()
     def test_coupon_and_overrides(self):
         "A coupon applies first; store B's own price breaks"
         pool = Pool()
@@ -142,13 +199,17 @@ class StoreOrderingTestCase(ModuleTestCase):
         s = self.stores()
         with s.context():
             sale = store_sale(s, s.store_a, [(s.tea, 10), (s.coffee, 5)],
-                coupon='vip5')
+                coupon='VIP5')
             Sale.quote([sale])
             sale = Sale(sale.id)
             # 170 - 5 (VIP5) = 165 - 10 = 155 ≥ 150: gift
             self.assertEqual(sale.untaxed_amount, D('155.00'))
             self.assertEqual(len([l for l in sale.lines
                         if l.store_generated == 'gift']), 1)
+
+            # the carrier sale.promotion gives no price of its own
+            self.assertEqual([l.promotion for l in sale.lines
+                        if l.promotion], [])
 
             sale = store_sale(s, s.store_b, [(s.coffee, 20)])
             Sale.quote([sale])

@@ -207,6 +207,36 @@ class StorePortalTestCase(FlashSaleConcurrency, RouteTestCase):
                 f"api/orders/{order['id']}/reorder",
                 self.session_b).status_code, 404)
 
+    def test_coupon_cart_checkout(self):
+        "A coupon number gives the back office's figures; a wrong one is refused"
+        lines = [{'product': self.ids['tea'], 'quantity': 10},
+            {'product': self.ids['coffee'], 'quantity': 5}]
+        before = self.sales_of(self.ids['store_a'])
+        for coupon in ['NOPE', 'VIP5 NOPE']:
+            for path in ['api/cart', 'api/checkout']:
+                response = self.call('POST', path, self.session_a,
+                    json={'lines': lines, 'coupon': coupon})
+                self.assertEqual(response.status_code, 400, response.data)
+                self.assertIn('NOPE', response.json['error'])
+        self.assertEqual(self.sales_of(self.ids['store_a']), before)
+
+        cart = {'lines': lines, 'coupon': ' VIP5 '}
+        priced = self.call('POST', 'api/cart', self.session_a, json=cart).json
+        # 170 - 5 (VIP5) - 10 (满100减10) = 155, and a Cup (see test_module)
+        self.assertEqual([D(d['amount']) for d in priced['discounts']],
+            [D(5), D(10)])
+        self.assertEqual(D(priced['total']), D('155.00'))
+        response = self.call(
+            'POST', 'api/checkout', self.session_a, json=cart)
+        self.assertEqual(response.status_code, 201, response.data)
+        self.assertEqual(D(response.json['untaxed_amount']), D('155.00'))
+
+        def numbers():
+            Sale = Pool().get('sale.sale')
+            return [n.number
+                for n in Sale(response.json['id']).coupons]
+        self.assertEqual(committed(numbers), ['VIP5'])
+
     def test_store_b_cannot_order_outside_its_catalogue(self):
         "A product outside the store's catalogue is refused, not priced"
         response = self.call('POST', 'api/cart', self.session_b, json={
