@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from trytond.modules.ecom_base.demo.model import DEMO_PASSWORD
 from trytond.pool import Pool, PoolMeta
-from trytond.transaction import Transaction
 
 PORTAL_EMAIL = 'xuhui@stores.example.com'
 #: name, name in Chinese, level code, email, credit limit
@@ -100,19 +99,16 @@ class Demo(metaclass=PoolMeta):
                 ('payable', '=', True), ('statement', '=', 'balance'),
                 ('company', '=', company.id)], limit=1)
         journal, = Journal.search([('type', '=', 'cash')], limit=1)
-        # the configuration singleton locks its table on creation: in a
-        # transaction that holds the lock from its start
-        with Transaction().new_transaction(
-                _lock_tables=[Configuration._table]) as transaction:
-            prepaid, = Account.create([{
-                        'name': "Customer Prepayments (预收账款)",
-                        'code': '2203', 'type': payable.id,
-                        'party_required': True, 'company': company.id}])
-            config = Configuration(1)
-            config.payment_journal = journal.id
-            config.prepaid_account = prepaid.id
-            config.save()
-            transaction.commit()
+        # creating the configuration singleton locks its table: the demo
+        # builder then runs this step again holding the lock
+        prepaid, = Account.create([{
+                    'name': "Customer Prepayments (预收账款)",
+                    'code': '2203', 'type': payable.id,
+                    'party_required': True, 'company': company.id}])
+        config = Configuration(1)
+        config.payment_journal = journal.id
+        config.prepaid_account = prepaid.id
+        config.save()
 
     @classmethod
     def step_store_orders(cls, plan):
