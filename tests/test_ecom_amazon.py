@@ -7,7 +7,8 @@ from decimal import Decimal
 from trytond.modules.ecom_connector.adapters import get_adapter
 from trytond.modules.ecom_connector.adapters.amazon import TokenBucket
 from trytond.modules.ecom_connector.adapters.base import (
-    AuthError, InventoryUpdate, OrderStatus, Parcel, ThrottleError)
+    AuthError, InventoryUpdate, OrderStatus, Parcel, PermanentError,
+    ThrottleError)
 
 from tests.fake_platforms import start_fake
 from tests.test_ecom_adapters import MINUTE, UTC, AdapterContract
@@ -24,7 +25,9 @@ class Clock:
 
 
 class AmazonTestCase(AdapterContract, unittest.TestCase):
+    "Orders API v0, kept by the channel's orders_api = v0"
     platform = 'amazon'
+    orders_api = 'v0'
     throttle_seconds = 2        # x-amzn-RateLimit-Limit: 0.5
     bad_signature_says = 'invalid_client'
     status_cases = [
@@ -41,6 +44,10 @@ class AmazonTestCase(AdapterContract, unittest.TestCase):
     def setUp(self):
         super().setUp()
         self.fake.items_page_size = 100
+
+    def make_adapter(self, **credentials):
+        return super().make_adapter(
+            **{'orders_api': self.orders_api, **credentials})
 
     def order_id(self, n):
         return f'902-{n:07d}-1390916'
@@ -252,6 +259,283 @@ class AmazonTestCase(AdapterContract, unittest.TestCase):
         self.assertEqual([r.ok for r in results], [True, False])
         self.assertIn('not listed', results[1].message)
         self.assertEqual(self.fake.stock, [{'sku_id': 'S1', 'quantity': 4}])
+
+
+class AmazonV2026TestCase(AmazonTestCase):
+    "Orders API v2026-01-01 (the default): searchOrders and getOrder"
+    orders_api = None       # not set: the default
+    status_cases = [
+        ('UNSHIPPED', {}, OrderStatus.PAID),
+        ('PENDING', {}, OrderStatus.AWAITING_PAYMENT),
+        ('PENDING_AVAILABILITY', {}, OrderStatus.HOLD),
+        ('PARTIALLY_SHIPPED', {}, OrderStatus.PARTIALLY_SHIPPED),
+        ('SHIPPED', {}, OrderStatus.SHIPPED),
+        ('CANCELLED', {}, OrderStatus.CANCELLED),
+        ('UNFULFILLABLE', {}, OrderStatus.HOLD),
+        ]
+
+    def make_adapter(self, **credentials):
+        adapter = super().make_adapter(**credentials)
+        if adapter.credentials.get('orders_api') is None:
+            del adapter.credentials['orders_api']
+        return adapter
+
+    def add(self, order_id, minutes, status=None, **fields):
+        "The order as searchOrders serves it (camelCase)"
+        super().add(order_id, minutes, status=status, **fields)
+        return self.fake.v2026(order_id)
+
+    def break_lines(self, payload):
+        payload['orderItems'] = 'junk'
+        return payload
+
+    def malformed(self, good):
+        item = good['orderItems'][0]
+        return [
+            ('no id', dict(good, orderId=None), 'order.orderId: missing'),
+            ('unknown status', dict(good, fulfillment={
+                        'fulfillmentStatus': 'LOST'}), "'LOST'"),
+            ('no status', dict(good, fulfillment=None),
+                'fulfillment.fulfillmentStatus: missing'),
+            ('no items', dict(good, orderItems=[]), 'orderItems: empty'),
+            ('bad total', dict(good, proceeds={'grandTotal': {
+                            'amount': '1.2.3'}}), 'grandTotal.amount'),
+            ('list as proceeds', dict(good, orderItems=[
+                        {**item, 'proceeds': [1]}]), 'proceeds'),
+            ('zero quantity', dict(good, orderItems=[
+                        {**item, 'quantityOrdered': -2}]), 'quantityOrdered'),
+            ('bad date', dict(good, lastUpdatedTime='yesterday'),
+                'lastUpdatedTime'),
+            ]
+
+    def search_calls(self):
+        return [p for name, p in self.fake.calls if name == 'search_orders']
+
+    def test_next_token_pages_and_item_pages(self):
+        "7 orders in pages of 3: the items come in the orders, the token "
+        "is sent with the other parameters unchanged"
+        for n in range(6):
+            self.add(self.order_id(n), n)
+        self.add(self.order_id(9), 9, lines=[
+                dict(sku_id=f'S{i}', product_id=f'B0{i}',
+                    sku_code=f'SKU-{i}', title='Item', quantity=1,
+                    price='5.00') for i in range(3)])
+        page = self.adapter.list_orders(self.t0, self.t0 + self.window)
+        seen, tokens = list(page.payloads), 0
+        while page.next_token:
+            tokens += 1
+            page = self.adapter.list_orders(self.t0, self.t0 + self.window,
+                page.next_token)
+            seen.extend(page.payloads)
+        self.assertEqual(tokens, 2)
+        orders = {o.platform_order_id: o
+            for o in map(self.adapter.parse_order, seen)}
+        self.assertEqual(len(orders), 7)
+        self.assertEqual([l.sku_code for l in orders[self.order_id(9)].lines],
+            ['SKU-0', 'SKU-1', 'SKU-2'])
+        self.assertEqual({name for name, _ in self.fake.calls},
+            {'search_orders'})      # no getOrderItems
+        first, *others = self.search_calls()
+        self.assertEqual(first['lastUpdatedAfter'],
+            self.t0.strftime('%Y-%m-%dT%H:%M:%SZ'))
+        self.assertEqual(first['lastUpdatedBefore'],
+            (self.t0 + self.window - datetime.timedelta(seconds=1)
+                ).strftime('%Y-%m-%dT%H:%M:%SZ'))
+        self.assertNotIn('createdAfter', first)
+        self.assertEqual(set(first['includedData'].split(',')),
+            {'BUYER', 'RECIPIENT', 'FULFILLMENT', 'PROCEEDS'})
+        for call in others:
+            self.assertEqual({k: v for k, v in call.items()
+                    if k != 'paginationToken'}, first)
+
+    def test_page_token_keeps_bound_while_clock_moves(self):
+        "The 2-minute limit moves between pages; the bound sent does not"
+        clock = Clock(datetime.datetime.now(UTC).replace(microsecond=0))
+        fake = start_fake('amazon', now=clock)
+        self.addCleanup(fake.stop)
+        adapter = get_adapter('amazon')(fake.adapter_credentials(),
+            base_url=fake.url, session=self.http, now=clock)
+        adapter.page_size = 2
+        for n in range(3):
+            fake.add_order(self.order_id(n), created=clock() - 9 * MINUTE,
+                modified=clock() - (5 - n) * MINUTE)
+        # the window ends now: clamped to now - 2 min
+        page = adapter.list_orders(clock() - 10 * MINUTE, clock())
+        clock.moment += MINUTE
+        rest = adapter.list_orders(clock() - 11 * MINUTE,
+            clock() - MINUTE, page.next_token)
+        self.assertEqual(len(page.payloads) + len(rest.payloads), 3)
+        first, second = [p for name, p in fake.calls
+            if name == 'search_orders']
+        self.assertEqual(first['lastUpdatedBefore'],
+            second['lastUpdatedBefore'])
+
+    def test_fake_enforces_parameter_rules(self):
+        "As Amazon: both After bounds, a recent Before, a token with "
+        "changed parameters are 400s; the adapter says so"
+        self.add(self.order_id(1), 1)
+        params = {'marketplaceIds': 'ATVPDKIKX0DER',
+            'lastUpdatedAfter': self.t0.strftime('%Y-%m-%dT%H:%M:%SZ'),
+            'maxResultsPerPage': 1}
+        now = datetime.datetime.now(UTC)
+        for label, changed, says in [
+                ('both', {'createdAfter': params['lastUpdatedAfter']},
+                    'Exactly one of createdAfter and lastUpdatedAfter'),
+                ('neither', {'lastUpdatedAfter': None},
+                    'Exactly one of createdAfter and lastUpdatedAfter'),
+                ('mixed', {'createdBefore': params['lastUpdatedAfter']},
+                    'createdBefore cannot be used'),
+                ('recent', {'lastUpdatedBefore': (now - MINUTE).strftime(
+                            '%Y-%m-%dT%H:%M:%SZ')}, 'at least 2 minutes'),
+                ('page size', {'maxResultsPerPage': 101},
+                    'maxResultsPerPage'),
+                ('data', {'includedData': 'BUYER,SECRETS'},
+                    'Invalid includedData'),
+                ]:
+            with self.subTest(label):
+                query = {k: v for k, v in {**params, **changed}.items()
+                    if v is not None}
+                with self.assertRaises(PermanentError) as context:
+                    self.adapter.api('searchOrders', 'GET',
+                        '/orders/2026-01-01/orders', query)
+                self.assertIn('HTTP 400', str(context.exception))
+                self.assertIn(says, str(context.exception))
+        self.add(self.order_id(2), 2)
+        answer = self.adapter.api('searchOrders', 'GET',
+            '/orders/2026-01-01/orders', params)
+        token = answer['pagination']['nextToken']
+        with self.assertRaises(PermanentError) as context:
+            self.adapter.api('searchOrders', 'GET',
+                '/orders/2026-01-01/orders', dict(params,
+                    lastUpdatedAfter=(self.t0 + MINUTE).strftime(
+                        '%Y-%m-%dT%H:%M:%SZ'), paginationToken=token))
+        self.assertIn('same parameters', str(context.exception))
+        # the same parameters (another page size): the next page
+        answer = self.adapter.api('searchOrders', 'GET',
+            '/orders/2026-01-01/orders', dict(params, maxResultsPerPage=5,
+                paginationToken=token))
+        self.assertEqual([o['orderId'] for o in answer['orders']],
+            [self.order_id(2)])
+
+    def test_before_bound_kept_two_minutes_back(self):
+        "The fake refuses a lastUpdatedBefore under 2 minutes old"
+        now = datetime.datetime.now(UTC)
+        self.fake.add_order(self.order_id(1), created=now - 9 * MINUTE,
+            modified=now - 5 * MINUTE)
+        page = self.adapter.list_orders(now - 10 * MINUTE, now)
+        self.assertEqual(len(page.payloads), 1)
+        before = datetime.datetime.fromisoformat(
+            self.search_calls()[-1]['lastUpdatedBefore'].replace(
+                'Z', '+00:00'))
+        self.assertLessEqual(before, now - 2 * MINUTE)
+
+    def test_orders_limited_by_usage_plan(self):
+        "searchOrders: burst 20, then one per 3 minutes (0.0056/s)"
+        slept = []
+        self.adapter.sleep = slept.append
+        self.adapter.clock = lambda: 0.
+        for _ in range(21):
+            self.adapter.list_orders(self.t0, self.t0 + self.window)
+        self.assertEqual(len(slept), 1)
+        self.assertAlmostEqual(slept[0], 1 / 0.0056, places=3)
+
+    def test_parse_money_and_address(self):
+        "Money from the proceeds as Decimal; the recipient as given"
+        self.add(self.order_id(1), 1, lines=[dict(sku_id='S1',
+                    product_id='B01', sku_code='ERP-1', title='Cup',
+                    quantity=3, price='9.9967')])
+        payload = self.fake.v2026(self.order_id(1))
+        item = payload['orderItems'][0]
+        usd = lambda amount: {'amount': amount, 'currencyCode': 'USD'}
+        item['proceeds'] = {'proceedsTotal': usd('31.98'), 'breakdowns': [
+                {'type': 'ITEM', 'subtotal': usd('29.99')},
+                {'type': 'SHIPPING', 'subtotal': usd('4.99')},
+                {'type': 'TAX', 'detailedBreakdowns': [
+                        {'subtype': 'ITEM', 'value': usd('2.40')}]},
+                {'type': 'DISCOUNT', 'detailedBreakdowns': [
+                        {'subtype': 'ITEM', 'value': usd('-1.00')},
+                        {'subtype': 'SHIPPING', 'value': usd('-1.00')}]}]}
+        payload['proceeds'] = {'grandTotal': usd('35.38')}
+        order = self.adapter.parse_order(payload)
+        line, = order.lines
+        self.assertEqual(line.unit_price, Decimal('9.9967'))
+        # 29.99 for the three, less the 1.00 promotion
+        self.assertEqual(line.unit_price * line.quantity - line.discount,
+            Decimal('28.99'))
+        self.assertEqual(order.shipping_fee, Decimal('3.99'))
+        self.assertEqual(order.total, Decimal('35.38'))
+        self.assertEqual((order.currency, order.address.name,
+                order.address.city, order.address.street,
+                order.address.phone, order.address.masked, order.buyer),
+            ('USD', 'Jane Doe', 'Seattle', '410 Terry Ave N',
+                '+1 206-555-0100', False, 'x7k2@marketplace.amazon.com'))
+
+    def test_address_masked_without_pii_role(self):
+        "Without the PII role: city and postcode only, kept masked"
+        self.add(self.order_id(1), 1)
+        self.fake.pii_role = False
+        payload, = self.adapter.list_orders(self.t0,
+            self.t0 + self.window).payloads
+        order = self.adapter.parse_order(payload)
+        self.assertEqual((order.address.name, order.address.street,
+                order.address.phone, order.address.city,
+                order.address.postal_code, order.address.masked,
+                order.buyer),
+            (None, None, None, 'Seattle', '98109', True, None))
+        self.assertFalse(order.address.complete)
+
+    def test_pending_without_proceeds_uses_unit_price(self):
+        "A PENDING order not yet priced: listed unit price, not allocatable"
+        payload = self.add(self.order_id(1), 1, status='PENDING', lines=[
+                dict(sku_id='S1', product_id='B01', sku_code='ERP-1',
+                    title='Cup', quantity=2, price='7.50')])
+        for item in payload['orderItems']:
+            del item['proceeds']
+        del payload['proceeds']
+        order = self.adapter.parse_order(payload)
+        self.assertEqual(order.status, OrderStatus.AWAITING_PAYMENT)
+        self.assertEqual(order.lines[0].unit_price, Decimal('7.50'))
+        self.assertEqual(order.lines[0].discount, Decimal(0))
+
+    def test_cancelled_order(self):
+        self.add(self.order_id(1), 1)
+        self.fake.modify_order(self.order_id(1), self.t0 + 5 * MINUTE,
+            OrderStatus='Canceled')
+        order = self.adapter.parse_order(self.adapter.get_order(
+                self.order_id(1)))
+        self.assertEqual((order.status, order.platform_status,
+                order.modified_at),
+            (OrderStatus.CANCELLED, 'CANCELLED', self.t0 + 5 * MINUTE))
+        self.assertIn(('get_order_2026', {'includedData':
+                    'BUYER,RECIPIENT,FULFILLMENT,PROCEEDS'}),
+            self.fake.calls)
+
+    def test_v0_payload_still_parsed(self):
+        "Orders stored from v0 before the migration replay"
+        self.fake.add_order(self.order_id(1), created=self.t0,
+            modified=self.t0)
+        order = self.adapter.parse_order(self.fake.entry(
+                self.order_id(1)).payload)
+        self.assertEqual((order.platform_order_id, order.status),
+            (self.order_id(1), OrderStatus.PAID))
+
+    def test_parcels_confirmed_from_order_items(self):
+        "confirmShipment stays on v0; the items come from getOrder v2026"
+        order_id = self.order_id(1)
+        self.add(order_id, 1, lines=[
+                dict(sku_id='S1', product_id='B01', sku_code='ERP-1',
+                    title='Cup', quantity=2, price='5.00')])
+        self.adapter.push_tracking(order_id, [Parcel('UPS', '1Z009')])
+        self.assertEqual([t['items'] for t in self.fake.tracking],
+            [{f'{order_id}00': 2}])
+        self.assertEqual([name for name, _ in self.fake.calls],
+            ['get_order_2026', 'confirm_shipment'])
+
+    def test_unknown_orders_api_refused(self):
+        adapter = self.make_adapter(orders_api='v1')
+        with self.assertRaises(PermanentError) as context:
+            adapter.list_orders(self.t0, self.t0 + self.window)
+        self.assertIn("'v1'", str(context.exception))
 
 
 if __name__ == '__main__':

@@ -984,6 +984,8 @@ class RawOrder(Workflow, ModelSQL, ModelView):
             # some lines or units refunded (sale_refund.py)
             touched, refunded = self._refund_lines(order)
             changes.extend(refunded)
+            # money given back without goods (sale_refund.py)
+            changes.extend(self._refund_money(order))
             if order.status == OrderStatus.REFUNDED:
                 Sale.write([sale], {'ecom_payment': 'refunded'})
         elif sale.ecom_payment == 'unpaid' and (

@@ -13,6 +13,20 @@ GET .../orderItems with NextToken pages; POST .../shipmentConfirmation
 (204; the same packageReferenceId edits its package).  Listings Items:
 PATCH /listings/2021-08-01/items/{sellerId}/{sku}.  Throttling is HTTP 429
 QuotaExceeded with x-amzn-RateLimit-Limit.
+
+Orders API v2026-01-01 from the same orders: GET /orders/2026-01-01/orders
+(searchOrders) answers camelCase orders with their items, checking the
+parameters as Amazon does: marketplaceIds, exactly one of createdAfter /
+lastUpdatedAfter (400 on both or neither; a Before bound of the other
+kind refused), the Before bound at least 2 minutes in the past,
+maxResultsPerPage 1-100, includedData values, and a paginationToken only
+with the other parameters identical to the first page's (maxResultsPerPage
+and includedData may change); GET /orders/2026-01-01/orders/{id}
+(getOrder: {"order": ...}).  includedData decides what is served: BUYER,
+RECIPIENT (name, street and phone only while `pii_role` is set, as the
+seller's PII role decides), FULFILLMENT (the status), PROCEEDS (grand
+total and the items' breakdowns).  A payload added raw with an "orderId"
+is served as given.
 """
 import datetime
 import itertools
@@ -31,6 +45,124 @@ def iso(moment):
 
 def parse(value):
     return datetime.datetime.fromisoformat(value.replace('Z', '+00:00'))
+
+
+# v0 OrderStatus <-> v2026 fulfillment.fulfillmentStatus
+V2026_STATUS = {
+    'Pending': 'PENDING', 'PendingAvailability': 'PENDING_AVAILABILITY',
+    'Unshipped': 'UNSHIPPED', 'PartiallyShipped': 'PARTIALLY_SHIPPED',
+    'Shipped': 'SHIPPED', 'InvoiceUnconfirmed': 'SHIPPED',
+    'Canceled': 'CANCELLED', 'Unfulfillable': 'UNFULFILLABLE'}
+V0_STATUS = {v: k for k, v in V2026_STATUS.items()
+    if k != 'InvoiceUnconfirmed'}
+INCLUDED_DATA = {'BUYER', 'RECIPIENT', 'FULFILLMENT', 'PROCEEDS', 'EXPENSE',
+    'PROMOTION', 'CANCELLATION', 'PACKAGES', 'PAYMENT', 'TAX'}
+# the parameters a paginationToken may be sent with changed
+PAGE_FREE = {'paginationToken', 'maxResultsPerPage', 'includedData'}
+# recipient fields the PII role guards
+PII = {'name', 'addressLine1', 'addressLine2', 'addressLine3', 'phone'}
+
+
+def lower_first(key):
+    return key[:1].lower() + key[1:]
+
+
+def v2026_money(value):
+    "{'amount', 'currencyCode'} of a v0 Money, None when absent"
+    if not isinstance(value, dict):
+        return None
+    return {'amount': value.get('Amount'),
+        'currencyCode': value.get('CurrencyCode')}
+
+
+def negative(value):
+    "A v0 Money amount off as a v2026 negative value"
+    if not isinstance(value, dict) or value.get('Amount') in (None, ''):
+        return None
+    amount = str(value['Amount'])
+    return {'amount': amount if amount.startswith('-') else f'-{amount}',
+        'currencyCode': value.get('CurrencyCode')}
+
+
+def v2026_order(payload, included, pii_role=True):
+    """The searchOrders / getOrder form of an order kept in v0 form, with
+    what includedData asks for (leniently: malformed orders stay so)"""
+    if not isinstance(payload, dict) or 'orderId' in payload:
+        return payload
+    get = payload.get
+    order = {'orderId': get('AmazonOrderId'), 'createdTime': get(
+            'PurchaseDate'), 'lastUpdatedTime': get('LastUpdateDate'),
+        'salesChannel': {'marketplaceId': get('MarketplaceId'),
+            'marketplaceName': get('SalesChannel')}}
+    if 'FULFILLMENT' in included:
+        status = get('OrderStatus')
+        order['fulfillment'] = {
+            'fulfillmentStatus': V2026_STATUS.get(status, status),
+            'fulfilledBy': 'AMAZON' if get('FulfillmentChannel') == 'AFN'
+            else 'MERCHANT',
+            'fulfillmentServiceLevel': 'STANDARD'}
+    if 'PROCEEDS' in included and get('OrderTotal') is not None:
+        order['proceeds'] = {'grandTotal': v2026_money(get('OrderTotal'))
+            or get('OrderTotal')}
+    buyer = get('BuyerInfo')
+    if 'BUYER' in included and isinstance(buyer, dict):
+        order['buyer'] = ({'buyerEmail': buyer.get('BuyerEmail')}
+            if pii_role else {})
+    address = get('ShippingAddress')
+    if 'RECIPIENT' in included and isinstance(address, dict):
+        delivery = {lower_first(k): v for k, v in address.items()}
+        if 'district' in delivery:
+            delivery['districtOrCounty'] = delivery.pop('district')
+        if not pii_role:
+            delivery = {k: v for k, v in delivery.items() if k not in PII}
+        order['recipient'] = {'deliveryAddress': delivery}
+    items = get('OrderItems')
+    if not isinstance(items, list):
+        order['orderItems'] = items
+        return order
+    order['orderItems'] = []
+    for item in items:
+        if not isinstance(item, dict):
+            order['orderItems'].append(item)
+            continue
+        price = item.get('ItemPrice')
+        unit = None
+        if isinstance(price, dict) and item.get('QuantityOrdered'):
+            try:
+                unit = {'amount': '%.2f' % (float(price['Amount'])
+                        / float(item['QuantityOrdered'])),
+                    'currencyCode': price.get('CurrencyCode')}
+            except (KeyError, TypeError, ValueError, ZeroDivisionError):
+                unit = None
+        new = {'orderItemId': item.get('OrderItemId'),
+            'quantityOrdered': item.get('QuantityOrdered'),
+            'product': {'asin': item.get('ASIN'),
+                'sellerSku': item.get('SellerSKU'),
+                'title': item.get('Title'),
+                'price': {'unitPrice': unit}},
+            'fulfillment': {'quantityFulfilled': item.get('QuantityShipped'),
+                'quantityUnfulfilled': (item.get('QuantityOrdered') or 0)
+                - (item.get('QuantityShipped') or 0)
+                if isinstance(item.get('QuantityOrdered'), int)
+                and isinstance(item.get('QuantityShipped') or 0, int)
+                else None}}
+        if 'PROCEEDS' in included and price is not None:
+            parts = [{'type': 'ITEM', 'subtotal': v2026_money(price)
+                    or price}]
+            if item.get('ShippingPrice') is not None:
+                parts.append({'type': 'SHIPPING',
+                        'subtotal': v2026_money(item['ShippingPrice'])})
+            discounts = [{'subtype': subtype, 'value': negative(
+                            item.get(key))}
+                for subtype, key in (('ITEM', 'PromotionDiscount'),
+                    ('SHIPPING', 'ShippingDiscount'))
+                if negative(item.get(key)) is not None]
+            if discounts:
+                parts.append({'type': 'DISCOUNT',
+                        'detailedBreakdowns': discounts})
+            new['proceeds'] = {'breakdowns': parts}
+        order['orderItems'].append(new)
+    return order
 
 
 def error(code, message, status, details=''):
@@ -55,6 +187,8 @@ class AmazonFake(FakePlatform):
         self.snapshots = {}       # NextToken -> (entries, offset)
         self.skus = None          # None: every SKU is listed
         self.counter = itertools.count(1)
+        self.pii_role = True      # the seller's role grants buyer PII
+        self.pages = {}           # paginationToken -> (params, entries)
 
     def reset(self):
         super().reset()
@@ -62,7 +196,9 @@ class AmazonFake(FakePlatform):
             self.tokens.clear()
             self.token_requests.clear()
             self.snapshots.clear()
+            self.pages.clear()
             self.skus = None
+            self.pii_role = True
 
     def adapter_credentials(self):
         return {**self.credentials, 'lwa_url': f'{self.root}/auth/o2/token'}
@@ -86,6 +222,8 @@ class AmazonFake(FakePlatform):
             **fields)
 
     def make_order(self, order_id, created, modified, status, lines):
+        # a v2026 fulfillmentStatus is kept as its v0 OrderStatus
+        status = V0_STATUS.get(status, status)
         items, total = [], 0
         for index, line in enumerate(lines):
             amount = float(line['price']) * line['quantity']
@@ -146,6 +284,8 @@ class AmazonFake(FakePlatform):
             return error('Unauthorized', 'Access to requested resource is '
                 'denied.', 403, 'The access token you provided has expired.')
         routes = [
+            ('GET', r'/orders/2026-01-01/orders', self.search_orders),
+            ('GET', r'/orders/2026-01-01/orders/([\w-]+)', self.get_order_2026),
             ('GET', r'/orders/v0/orders', self.get_orders),
             ('GET', r'/orders/v0/orders/([\w-]+)', self.get_order),
             ('GET', r'/orders/v0/orders/([\w-]+)/orderItems', self.get_items),
@@ -234,6 +374,85 @@ class AmazonFake(FakePlatform):
                 self.snapshots[token] = (rest, size, before)
             payload['NextToken'] = token
         return Response({'payload': payload})
+
+    def v2026(self, order_id, included=INCLUDED_DATA):
+        "The v2026 form of an order as searchOrders would serve it now"
+        return v2026_order(self.entry(order_id).payload, included,
+            self.pii_role)
+
+    def search_orders(self, request, *_):
+        "searchOrders, with Amazon's parameter rules"
+        query = dict(request.query)
+        included = set(filter(None, query.get('includedData', '').split(',')))
+        if included - INCLUDED_DATA:
+            return error('InvalidInput', 'Invalid includedData: '
+                + ','.join(sorted(included - INCLUDED_DATA)), 400)
+        try:
+            size = int(query.get('maxResultsPerPage', 100))
+        except ValueError:
+            size = 0
+        if not 1 <= size <= 100:
+            return error('InvalidInput', 'maxResultsPerPage must be between '
+                '1 and 100', 400)
+        if query.get('marketplaceIds') != self.credentials['marketplace_id']:
+            return error('InvalidInput', 'Invalid marketplaceIds', 400)
+        after = [k for k in ('createdAfter', 'lastUpdatedAfter')
+            if k in query]
+        if len(after) != 1:
+            return error('InvalidInput', 'Exactly one of createdAfter and '
+                'lastUpdatedAfter must be specified', 400)
+        by = 'created' if after[0] == 'createdAfter' else 'modified'
+        bound = 'createdBefore' if by == 'created' else 'lastUpdatedBefore'
+        other = ('lastUpdatedBefore' if by == 'created'
+            else 'createdBefore')
+        if other in query:
+            return error('InvalidInput', f'{other} cannot be used with '
+                f'{after[0]}', 400)
+        try:
+            start = parse(query[after[0]])
+            end = parse(query[bound]) if bound in query else (
+                self.now() - LAG)
+        except ValueError as exception:
+            return error('InvalidInput', str(exception), 400)
+        if end > self.now() - LAG:
+            return error('InvalidInput', f'{bound} must be at least 2 '
+                'minutes before the time of the request', 400)
+        criteria = {k: v for k, v in query.items() if k not in PAGE_FREE}
+        if 'paginationToken' in query:
+            with self.lock:
+                page = self.pages.get(query['paginationToken'])
+            if page is None:
+                return error('InvalidInput', 'Invalid paginationToken', 400)
+            first, entries = page
+            if first != criteria:
+                return error('InvalidInput', 'The paginationToken must be '
+                    'sent with the same parameters as the first request '
+                    '(maxResultsPerPage and includedData excepted)', 400)
+            with self.lock:
+                del self.pages[query['paginationToken']]
+        else:
+            # both bounds match at or after / at or before
+            entries = list(reversed(self.select(start, end, by=by)))
+        page, rest = entries[:size], entries[size:]
+        answer = {'orders': [v2026_order(e.payload, included, self.pii_role)
+                for e in page], 'pagination': {}, bound: iso(end)}
+        if rest:
+            token = f'pt{next(self.counter)}'
+            with self.lock:
+                self.pages[token] = (criteria, rest)
+            answer['pagination']['nextToken'] = token
+        return Response(answer)
+
+    def get_order_2026(self, request, order_id):
+        entry = self.entry(order_id)
+        if entry is None:
+            return error('InvalidInput', 'Invalid orderId', 400)
+        included = set(filter(None,
+                request.query.get('includedData', '').split(',')))
+        if included - INCLUDED_DATA:
+            return error('InvalidInput', 'Invalid includedData', 400)
+        return Response({'order': v2026_order(entry.payload, included,
+                    self.pii_role)})
 
     def entry(self, order_id):
         with self.lock:

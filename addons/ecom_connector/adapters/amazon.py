@@ -10,11 +10,21 @@ lwa_url overrides the LWA token endpoint (the fake's in tests).  The
 adapter's base_url is the regional host (https://sellingpartnerapi-na.
 amazon.com).  No AWS SigV4: not required since 2023-10-02.
 
-Orders come from Orders API v0: getOrders by LastUpdatedAfter / Before
-(CreatedAfter / Before for reconciliation) with NextToken pages, then
-getOrderItems (NextToken too) per order; a stored payload is the order
-with its items under "OrderItems".  LastUpdatedBefore is kept two minutes
-in the past, as the API wants.  Every operation goes through a client-side
+Orders come from Orders API v2026-01-01 by default: searchOrders
+(GET /orders/2026-01-01/orders) by lastUpdatedAfter / Before (createdAfter /
+Before for reconciliation, never both kinds), paginationToken pages sent
+with the other parameters unchanged, includedData for the buyer, the
+recipient, the fulfilment status and the proceeds; the items come in the
+order (no getOrderItems call) and a stored payload is the order as
+received (camelCase).  The buyer and recipient are what the seller's roles
+allow: without the PII role the address has no name, street or phone and
+is kept masked.  The channel credential `orders_api` = "v0" keeps Orders
+API v0 for accounts not migrated yet: getOrders by LastUpdatedAfter /
+Before (CreatedAfter / Before for reconciliation) with NextToken pages,
+then getOrderItems (NextToken too) per order; a stored payload is then the
+order with its items under "OrderItems".  parse_order reads both shapes,
+so the orders stored before a migration replay.  The Before bound is kept
+two minutes in the past, as the API wants.  Every operation goes through a client-side
 token bucket with the documented rate and burst; a 429 is a ThrottleError
 (retry_after from x-amzn-RateLimit-Limit when given).  Shipments are
 confirmed with confirmShipment, one package per parcel with a
@@ -22,10 +32,14 @@ packageReferenceId derived from the tracking number (posting it again
 edits the same package: idempotent).  Stock is set on MFN listings with
 patchListingsItem (fulfillment_availability).
 
-[VERIFY] Orders v0 is scheduled for removal (migrate to v2026-01-01
-searchOrders by 2027-03-27); whether LastUpdatedAfter / Before are
-inclusive (read as inclusive, like TOP); the 403 body of an expired token;
-the carrierCode list; the listings patch body.
+[VERIFY] Orders v0 is scheduled for removal on 2027-03-27 (confirmShipment
+stays on v0); whether the date bounds are inclusive (read as inclusive at
+the second, like TOP); the getOrder v2026 answer ({"order": ...}); the
+nested v2026 names below the documented model (product.sellerSku,
+proceeds.breakdowns ITEM / SHIPPING / DISCOUNT with detailedBreakdowns,
+recipient.deliveryAddress); the sign of DISCOUNT values (negative: taken
+as an amount off either way); the 403 body of an expired token; the
+carrierCode list; the listings patch body.
 """
 import datetime
 import time
@@ -38,7 +52,7 @@ from .base import (
     OrderStatus, Page, PayloadError, PermanentError, ThrottleError,
     TokenExpired)
 from .common import (
-    HttpMixin, guard_payload, identifier, inclusive_bounds,
+    HttpMixin, as_object, guard_payload, identifier, inclusive_bounds, known,
     lenient_reference, map_carrier, money, parse_iso, quantity, require,
     require_list, section, text, texts)
 from .tokens import TokenMixin
@@ -54,11 +68,27 @@ STATUS = {
     'Canceled': OrderStatus.CANCELLED,
     'Unfulfillable': OrderStatus.HOLD,           # [VERIFY] FBA only
     }
+# Orders API v2026-01-01 fulfillment.fulfillmentStatus
+FULFILLMENT_STATUS = {
+    'PENDING': OrderStatus.AWAITING_PAYMENT,     # as v0 Pending: no stock
+    'PENDING_AVAILABILITY': OrderStatus.HOLD,
+    'UNSHIPPED': OrderStatus.PAID,
+    'PARTIALLY_SHIPPED': OrderStatus.PARTIALLY_SHIPPED,
+    'SHIPPED': OrderStatus.SHIPPED,
+    'CANCELLED': OrderStatus.CANCELLED,
+    'UNFULFILLABLE': OrderStatus.HOLD,
+    }
+ORDERS_V2026 = '2026-01-01'
+ORDERS_APIS = {'v0', ORDERS_V2026}
+# what searchOrders and getOrder are asked to include (the items always are)
+INCLUDED_DATA = 'BUYER,RECIPIENT,FULFILLMENT,PROCEEDS'
 # (requests per second, burst) of each operation's usage plan
 RATES = {
     'getOrders': (Decimal('0.0167'), 20),
     'getOrder': (Decimal('0.5'), 30),
     'getOrderItems': (Decimal('0.5'), 30),
+    'searchOrders': (Decimal('0.0056'), 20),
+    'getOrder 2026-01-01': (Decimal('0.5'), 30),
     'confirmShipment': (Decimal('2'), 10),
     'patchListingsItem': (Decimal('5'), 10),
     }
@@ -119,6 +149,15 @@ class AmazonAdapter(TokenMixin, HttpMixin, Adapter):
             now=now)
         self.clock, self.sleep = time.monotonic, time.sleep
         self.buckets = {}
+
+    @property
+    def orders_api(self):
+        "The Orders API version: the channel's `orders_api`, else v2026-01-01"
+        version = str(self.credentials.get('orders_api') or ORDERS_V2026)
+        if version not in ORDERS_APIS:
+            raise PermanentError(f"amazon: unknown orders_api {version!r} "
+                f"(one of {', '.join(sorted(ORDERS_APIS))})")
+        return version
 
     # -- transport ------------------------------------------------------------
     def request_token(self):
@@ -206,6 +245,8 @@ class AmazonAdapter(TokenMixin, HttpMixin, Adapter):
 
     def list_orders(self, start, end, page_token=None):
         self.check_window(start, end)
+        if self.orders_api == ORDERS_V2026:
+            return self._search_orders(start, end, page_token)
         first, last = self._bounds(start, end)
         if last < first:
             return Page(payloads=[], next_token=None, total=0)
@@ -234,7 +275,55 @@ class AmazonAdapter(TokenMixin, HttpMixin, Adapter):
             if not token:
                 return items
 
+    # -- Orders API v2026-01-01 ---------------------------------------------
+    def _search(self, params, page_token):
+        """One searchOrders page: (orders, next token)
+
+        A next page is asked with the same parameters plus paginationToken
+        (Amazon refuses a token whose other parameters changed)."""
+        if page_token:
+            params = dict(params, paginationToken=page_token)
+        answer = self.api('searchOrders', 'GET', '/orders/2026-01-01/orders',
+            params)
+        if not isinstance(answer, dict):
+            raise PermanentError("amazon searchOrders: no answer object")
+        orders = answer.get('orders') or []
+        if not isinstance(orders, list):
+            raise PermanentError("amazon searchOrders: orders is not a list")
+        pagination = answer.get('pagination')
+        token = (pagination.get('nextToken')
+            if isinstance(pagination, dict) else None)
+        return orders, token or None
+
+    def _search_orders(self, start, end, page_token):
+        """searchOrders by lastUpdatedAfter / Before
+
+        The page token given back is '<lastUpdatedBefore> <nextToken>':
+        the next pages are asked with the same bound even when the clock
+        (and so the 2-minute limit) moved meanwhile."""
+        first, last = self._bounds(start, end)
+        if page_token:
+            before, _, page_token = str(page_token).partition(' ')
+            last = parse_iso(before, 'amazon page token')
+        if last < first:
+            return Page(payloads=[], next_token=None, total=0)
+        orders, token = self._search({
+                'marketplaceIds': self.marketplace(),
+                'lastUpdatedAfter': iso(first),
+                'lastUpdatedBefore': iso(last),
+                'maxResultsPerPage': self.page_size,
+                'includedData': INCLUDED_DATA,
+                }, page_token)
+        return Page(payloads=orders,
+            next_token=f'{iso(last)} {token}' if token else None)
+
     def get_order(self, platform_order_id):
+        if self.orders_api == ORDERS_V2026:
+            answer = self.api('getOrder 2026-01-01', 'GET',
+                f'/orders/2026-01-01/orders/{platform_order_id}',
+                {'includedData': INCLUDED_DATA})
+            return section(answer if isinstance(answer, dict) else {},
+                'order', 'amazon getOrder')
         answer = self.api('getOrder', 'GET',
             f'/orders/v0/orders/{platform_order_id}')
         order = section(answer, 'payload', 'amazon getOrder')
@@ -243,6 +332,17 @@ class AmazonAdapter(TokenMixin, HttpMixin, Adapter):
     def list_order_ids(self, start, end):
         first, last = self._bounds(start, end)
         ids, token = set(), None
+        if self.orders_api == ORDERS_V2026:
+            params = {'marketplaceIds': self.marketplace(),
+                'createdAfter': iso(first), 'createdBefore': iso(last),
+                'maxResultsPerPage': 100}
+            while last >= first:
+                orders, token = self._search(params, token)
+                ids.update(str(o['orderId']) for o in orders
+                    if isinstance(o, dict) and o.get('orderId'))
+                if not token:
+                    break
+            return sorted(ids)
         while last >= first:
             orders, token = self._orders({
                     'MarketplaceIds': self.marketplace(),
@@ -256,11 +356,100 @@ class AmazonAdapter(TokenMixin, HttpMixin, Adapter):
 
     def order_reference(self, payload):
         "(order id, modified time) even of a payload malformed elsewhere"
+        if isinstance(payload, dict) and 'orderId' in payload:
+            return lenient_reference(payload, ('orderId',),
+                'lastUpdatedTime', parse_iso)
         return lenient_reference(payload, ('AmazonOrderId',),
             'LastUpdateDate', parse_iso)
 
     @guard_payload
     def parse_order(self, payload):
+        "An order of either API: v2026-01-01 (orderId) or v0"
+        if isinstance(payload, dict) and 'orderId' in payload:
+            return self._parse_v2026(payload)
+        return self._parse_v0(payload)
+
+    def _parse_v2026(self, payload):
+        order_id = identifier(require(payload, 'orderId', 'order'),
+            'order.orderId')
+        where = f"amazon order {order_id}"
+        fulfillment = section(payload, 'fulfillment', where)
+        status = known(require(fulfillment, 'fulfillmentStatus',
+                f"{where}.fulfillment"), FULFILLMENT_STATUS,
+            f"{where}.fulfillment.fulfillmentStatus")
+        grand = section(section(payload, 'proceeds', where), 'grandTotal',
+            f"{where}.proceeds")
+        currency = text(grand.get('currencyCode'),
+            f"{where}.proceeds.grandTotal.currencyCode")
+        lines, shipping = [], Decimal(0)
+        for index, item in enumerate(require_list(payload, 'orderItems',
+                    where)):
+            at = f"{where}.orderItems[{index}]"
+            number = quantity(require(item, 'quantityOrdered', at),
+                f"{at}.quantityOrdered")
+            product = section(item, 'product', at)
+            parts = breakdowns(section(item, 'proceeds', at), f"{at}.proceeds")
+            if 'ITEM' in parts:
+                # the item's proceeds: the price of the quantity
+                price = parts['ITEM']
+            else:
+                # no proceeds yet (PENDING): the listed unit price
+                unit = section(section(product, 'price', f"{at}.product"),
+                    'unitPrice', f"{at}.product.price")
+                price = money(unit.get('amount'),
+                    f"{at}.product.price.unitPrice.amount") * number
+            unit_price = (price / number).quantize(UNIT)
+            promotion = parts.get('DISCOUNT ITEM', Decimal(0))
+            shipping += parts.get('SHIPPING', Decimal(0)) - parts.get(
+                'DISCOUNT SHIPPING', Decimal(0))
+            currency = currency or parts.get('currency')
+            sku = text(product.get('sellerSku'), f"{at}.product.sellerSku")
+            lines.append(OrderLine(
+                    platform_line_id=identifier(require(item, 'orderItemId',
+                            at), f"{at}.orderItemId"),
+                    sku_id=sku,
+                    product_id=text(product.get('asin'),
+                        f"{at}.product.asin"),
+                    sku_code=sku, barcode=None,
+                    title=text(product.get('title'),
+                        f"{at}.product.title") or '',
+                    quantity=number, unit_price=unit_price,
+                    discount=promotion + unit_price * number - price))
+        if shipping < 0:
+            raise PayloadError(f"{where}: shipping discount over shipping")
+        buyer = section(payload, 'buyer', where)
+        recipient = section(payload, 'recipient', where)
+        return Order(
+            platform_order_id=order_id, status=FULFILLMENT_STATUS[status],
+            platform_status=status,
+            created_at=parse_iso(require(payload, 'createdTime', where),
+                f"{where}.createdTime"),
+            modified_at=parse_iso(require(payload, 'lastUpdatedTime', where),
+                f"{where}.lastUpdatedTime"),
+            currency=currency or '', lines=lines,
+            address=self.address_v2026(section(recipient, 'deliveryAddress',
+                    f"{where}.recipient"),
+                f"{where}.recipient.deliveryAddress"),
+            buyer=text(buyer.get('buyerEmail'), f"{where}.buyer.buyerEmail")
+            or text(buyer.get('buyerName'), f"{where}.buyer.buyerName"),
+            total=money(grand.get('amount'),
+                f"{where}.proceeds.grandTotal.amount"),
+            shipping_fee=shipping)
+
+    @staticmethod
+    def address_v2026(address, where):
+        """The recipient as the seller's roles allow: without the PII role
+        no name, street or phone (kept masked, nothing invented)"""
+        (name, phone, country, state, city, district, postcode, line1, line2,
+            line3) = texts(address, where, 'name', 'phone', 'countryCode',
+            'stateOrRegion', 'city', 'districtOrCounty', 'postalCode',
+            'addressLine1', 'addressLine2', 'addressLine3')
+        return Address(name=name, phone=phone, country=country,
+            province=state, city=city, district=district,
+            street='\n'.join(filter(None, [line1, line2, line3])) or None,
+            postal_code=postcode, masked=not name)
+
+    def _parse_v0(self, payload):
         order_id = identifier(require(payload, 'AmazonOrderId', 'order'),
             'order.AmazonOrderId')
         where = f"amazon order {order_id}"
@@ -369,11 +558,9 @@ class AmazonAdapter(TokenMixin, HttpMixin, Adapter):
             quantities = dict(parcel.quantities)
             if not quantities:
                 if items is None:
-                    items = self.order_items(platform_order_id)
-                quantities = {str(i['OrderItemId']): i.get(
-                        'QuantityOrdered') for i in items
-                    if not parcel.line_ids
-                    or str(i['OrderItemId']) in parcel.line_ids}
+                    items = self.ordered_items(platform_order_id)
+                quantities = {k: v for k, v in items.items()
+                    if not parcel.line_ids or k in parcel.line_ids}
             self.api('confirmShipment', 'POST',
                 f'/orders/v0/orders/{platform_order_id}/shipmentConfirmation',
                 body={
@@ -389,6 +576,58 @@ class AmazonAdapter(TokenMixin, HttpMixin, Adapter):
                             for k, v in sorted(quantities.items())],
                         },
                     })
+
+
+    def ordered_items(self, platform_order_id):
+        "{order item id: quantity ordered} of an order"
+        if self.orders_api == ORDERS_V2026:
+            items = self.get_order(platform_order_id).get('orderItems') or []
+            return {str(i['orderItemId']): i.get('quantityOrdered')
+                for i in items}
+        return {str(i['OrderItemId']): i.get('QuantityOrdered')
+            for i in self.order_items(platform_order_id)}
+
+
+def breakdowns(proceeds, where):
+    """The amounts of an item's v2026 proceeds breakdowns
+
+    {'ITEM': price of the quantity, 'SHIPPING': ..., 'DISCOUNT ITEM',
+    'DISCOUNT SHIPPING': amounts off (positive), 'currency': code}; a
+    DISCOUNT without detailed breakdowns is taken off the item."""
+    result = {}
+    items = proceeds.get('breakdowns') or []
+    if not isinstance(items, list):
+        raise PayloadError(f"{where}.breakdowns: expected a list")
+    for index, part in enumerate(items):
+        at = f"{where}.breakdowns[{index}]"
+        kind = text(require(part, 'type', at), f"{at}.type")
+        details = part.get('detailedBreakdowns') or []
+        if not isinstance(details, list):
+            raise PayloadError(f"{at}.detailedBreakdowns: expected a list")
+        values = []
+        if details:
+            for number, detail in enumerate(details):
+                there = f"{at}.detailedBreakdowns[{number}]"
+                value = section(as_object(detail, there), 'value', there)
+                values.append((text(detail.get('subtype'),
+                            f"{there}.subtype") or 'ITEM',
+                        money(value.get('amount'), f"{there}.value.amount"),
+                        value.get('currencyCode')))
+        else:
+            value = section(part, 'subtotal', at)
+            values.append(('ITEM', money(value.get('amount'),
+                        f"{at}.subtotal.amount"), value.get('currencyCode')))
+        for subtype, value, currency in values:
+            if kind == 'DISCOUNT':
+                key, value = f'DISCOUNT {subtype}', abs(value)
+            elif kind in {'ITEM', 'SHIPPING'}:
+                key = kind
+            else:
+                continue        # TAX: collected by Amazon, not in the lines
+            result[key] = result.get(key, Decimal(0)) + value
+            if currency and 'currency' not in result:
+                result['currency'] = text(currency, f"{at} currencyCode")
+    return result
 
 
 def amount(item, key, where):

@@ -114,6 +114,10 @@ class Refund:
     # without a quantity here is refunded whole
     quantities: dict = field(default_factory=dict)
     completed: bool = True             # False: requested, not yet refunded
+    # money given back with no goods returned (WooCommerce's amount-only
+    # refunds, 仅退款): credited on the invoice, never a return shipment
+    money_only: bool = False
+    reason: str | None = None
 
 
 @dataclass

@@ -165,9 +165,12 @@ class WooCommerceAdapter(HttpMixin, Adapter):
             refunds.append(Refund(
                     platform_refund_id=identifier(require(refund, 'id', at),
                         f"{at}.id"),
-                    # refund totals are negative; amount-only, no lines
+                    # refund totals are negative; amount-only, no lines:
+                    # the order's refunds never say which goods came back
                     amount=-money(refund.get('total'), f"{at}.total"),
-                    status=text(refund.get('reason'), f"{at}.reason")))
+                    status=text(refund.get('reason'), f"{at}.reason"),
+                    reason=text(refund.get('reason'), f"{at}.reason"),
+                    money_only=True))
         return Order(
             platform_order_id=order_id, status=STATUS[status],
             platform_status=status,

@@ -6,7 +6,9 @@ import json
 from decimal import Decimal
 from unittest import mock
 
-from trytond.modules.account.tests import create_chart
+from trytond.modules.account.tests import create_chart, get_fiscalyear
+from trytond.modules.account_invoice.tests.test_module import (
+    set_invoice_sequences)
 from trytond.modules.company.tests import set_company
 from trytond.modules.ecom_base.tests import _ProjectDatabase
 from trytond.modules.ecom_connector import channel as channel_module
@@ -54,6 +56,43 @@ def later(payload, seconds, **values):
     modified = datetime.datetime.fromisoformat(payload['modified'])
     return dict(payload, modified=(modified + datetime.timedelta(
                 seconds=seconds)).isoformat(), **values)
+
+
+def accounting(record, rate='0.13'):
+    """A chart of accounts, this year's fiscal year with invoice sequences
+    and periods; (the sale tax at `rate`, the goods account category)"""
+    pool = Pool()
+    Tax = pool.get('account.tax')
+    Account = pool.get('account.account')
+    Category = pool.get('product.category')
+    FiscalYear = pool.get('account.fiscalyear')
+    create_chart(record, tax=True)
+    fiscalyear = set_invoice_sequences(get_fiscalyear(record))
+    fiscalyear.save()
+    FiscalYear.create_period([fiscalyear])
+    tax, = Tax.search([('type', '=', 'percentage')])
+    tax.rate = Decimal(rate)
+    tax.save()
+    Configuration = pool.get('account.configuration')
+    revenue, = Account.search([('type.revenue', '=', True),
+            ('closed', '!=', True), ('company', '=', record.id)], limit=1)
+    expense, = Account.search([('type.expense', '=', True),
+            ('closed', '!=', True), ('company', '=', record.id)], limit=1)
+    # the revenue of lines without product (discounts, refunds)
+    config = Configuration(1)
+    config.default_category_account_revenue = revenue
+    config.save()
+    category, = Category.create([{'name': 'Goods', 'accounting': True,
+                'account_revenue': revenue.id,
+                'account_expense': expense.id}])
+    return tax, category
+
+
+def with_category(products, category):
+    "The products' templates in the account category (invoiceable)"
+    Template = Pool().get('product.template')
+    Template.write([p.template for p in products],
+        {'account_category': category.id})
 
 
 def ship(shipment):
@@ -157,6 +196,51 @@ class EcomConnectorFeaturesTestCase(
             self.receive(shop_, [later(order, 30)])
             self.assertEqual(len(pool_sales(raw.sale.party)), 2)
             self.assertEqual(self.raw(shop_, '7').return_sale, returned)
+
+    @with_transaction()
+    def test_partial_refund_reduces_draft_invoice(self):
+        "invoiced on order processed: a refund before shipment shrinks the "
+        "draft invoice's lines too, no credit note is made"
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        record = company()
+        with set_company(record):
+            tax, category = accounting(record)
+            cup, pen, shop_ = self.cup_and_pen('I', invoice_method='order')
+            with_category([cup, pen], category)
+            # 3 cups at 10.00 and 2 pens at 5.00 (1.00 off the pens): 39.00
+            order = order_payload('12', T0, sku='S1', quantity=3,
+                price='10.00')
+            order['lines'].append({'id': '12-2', 'sku': 'S2', 'qty': 2,
+                    'price': '5.00', 'discount': '1.00'})
+            self.receive(shop_, [order])
+            sale = self.raw(shop_, '12').sale
+            invoice, = sale.invoices
+            self.assertEqual((invoice.state, invoice.total_amount),
+                ('draft', Decimal('39.00')))
+
+            # one cup and both pens (the discount with them) refunded
+            order = later(order, 10, refunds=[{'id': 'r1',
+                        'lines': {'12-1': 1, '12-2': None}}])
+            self.receive(shop_, [order])
+            sale = self.raw(shop_, '12').sale
+            self.assertEqual(sale.total_amount, Decimal('20.00'))
+            # still one invoice, in draft, of what is left
+            invoice, = [i for i in sale.invoices if i.state != 'cancelled']
+            self.assertEqual(invoice.state, 'draft')
+            # (the pens' discount line is left at 0, still invoiced once)
+            self.assertEqual(sorted((l.product.code if l.product else '',
+                        l.quantity) for l in invoice.lines if l.amount),
+                [('CUP', 2)])
+            self.assertEqual(invoice.total_amount, Decimal('20.00'))
+            self.assertEqual(Invoice.search([('party', '=', sale.party.id)]),
+                [invoice])
+            # delivered again: nothing more
+            self.receive(shop_, [later(order, 5)])
+            invoice = Invoice(invoice.id)
+            self.assertEqual(invoice.total_amount, Decimal('20.00'))
+            self.assertEqual(len(Invoice.search(
+                        [('party', '=', sale.party.id)])), 1)
 
     @with_transaction()
     def test_refund_whole_line_before_shipment(self):

@@ -39,6 +39,58 @@ class RefundTestCase(unittest.TestCase):
                 order(OrderStatus.REFUNDED)), {'a': D(3), 'b': D(2)})
         self.assertEqual(refunds.refunded_quantities(order()), {})
 
+    def test_money_refunds_once_per_id(self):
+        "amount-only refunds: new ids once, completed, positive"
+        money = [Refund('730', D('29.50'), money_only=True),
+            Refund('731', D('4.90'), money_only=True, completed=False),
+            Refund('732', D('0'), money_only=True),
+            Refund('730', D('29.50'), money_only=True),
+            Refund('r1', D(10), line_ids=['a']),
+            Refund('733', D('1.00'), money_only=True)]
+        self.assertEqual([r.platform_refund_id
+                for r in refunds.money_refunds(order(refunds=money), {})],
+            ['730', '733'])
+        self.assertEqual([r.platform_refund_id
+                for r in refunds.money_refunds(order(refunds=money),
+                    {'730': {}})], ['733'])
+        # amount-only refunds refund no line
+        self.assertEqual(refunds.refunded_quantities(order(refunds=money)),
+            {'a': D(3)})
+
+    def test_credit_lines_tax_included(self):
+        "untaxed + 13 % tax of the credit = the amount refunded"
+        self.assertEqual(refunds.credit_lines(D('29.50')),
+            [(D(-1), D('29.50'), False)])
+        rate = D('0.13')
+        for amount in ['29.50', '0.10', '0.01', '100.00', '7.77', '1.13']:
+            for rounding in ('document', 'line'):
+                with self.subTest(amount=amount, rounding=rounding):
+                    lines = refunds.credit_lines(D(amount), rate, rounding)
+                    untaxed = sum(((q * u).quantize(D('0.01'))
+                            for q, u, _ in lines), D(0))
+                    tax = sum(((q * u * rate).quantize(D('0.01'))
+                            for q, u, taxed in lines if taxed), D(0))
+                    self.assertEqual(untaxed + tax, -D(amount))
+                    self.assertEqual(lines[0][0], D(-1))
+        # on a draft invoice that has a credit of 5.00 already (−4.4248
+        # untaxed): the negative lines' tax is rounded once, the second
+        # credit's unit price makes them −10.00 together
+        base = [(D(-1), D('4.4248'))]
+        self.assertEqual(sum(taxes.totals(base, [D('4.4248')], rate)),
+            D('-5.00'))
+        lines = refunds.credit_lines(D('5.00'), rate, 'document', base)
+        (quantity, unit, taxed), = lines
+        units = base + [(quantity, unit)]
+        untaxed, tax = taxes.totals(units, [u for _, u in units], rate)
+        self.assertEqual(untaxed + tax, D('-10.00'))
+        # 4.4248 again would give −8.84 − 1.15 = −9.99
+        units = base + [(D(-1), D('4.4248'))]
+        self.assertEqual(sum(taxes.totals(units, [u for _, u in units],
+                    rate)), D('-9.99'))
+        # 29.50 / 1.13 = 26.1062 untaxed, 3.39 VAT (26.11 + 3.39)
+        (quantity, unit, taxed), = refunds.credit_lines(D('29.50'), rate)
+        self.assertEqual((unit, taxed), (D('26.1062'), True))
+
     def test_plan_reduce_then_return(self):
         ordered = {'a': D(3), 'b': D(2)}
         # nothing shipped: reduce
