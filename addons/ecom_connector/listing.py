@@ -95,35 +95,58 @@ class Listing(ModelSQL, ModelView):
         return [(self.product, 1)] if self.product else []
 
     @classmethod
-    def find(cls, channel, lines):
+    def find(cls, channel, lines, known=None):
         """The listing of each order line (list in line order), matched
         by platform ids, else by SKU code or barcode (then remembered);
         None for a line matched to nothing (an unmatched listing is kept
-        for the user to map)"""
+        for the user to map)
+
+        `known` ({key: listing}), shared by the orders of an import batch,
+        keeps the listings found mapped: the next orders of the batch
+        selling the same SKU read neither the listing nor its products
+        again.  The lines' SKU ids are searched in one query."""
         pool = Pool()
         Product = pool.get('product.product')
         Identifier = pool.get('product.identifier')
+        if known is None:
+            known = {}
+        by_sku = {}
+        skus = sorted({l.sku_id for l in lines if l.sku_id
+                and (channel.id, 'sku', l.sku_id) not in known})
+        if skus:
+            # (in the listings' order: the first per SKU, as limit=1 found)
+            for listing in cls.search([('channel', '=', channel.id),
+                        ('platform_sku_id', 'in', skus)]):
+                by_sku.setdefault(listing.platform_sku_id, listing)
         result = []
         to_create = {}
         for line in lines:
             key = (line.product_id or None, line.sku_id or None)
             domain = [('channel', '=', channel.id)]
             if line.sku_id:
-                domain.append(('platform_sku_id', '=', line.sku_id))
-            elif line.product_id:
-                domain.extend([
-                        ('platform_product_id', '=', line.product_id),
-                        ('platform_sku_id', '=', None)])
+                memo = (channel.id, 'sku', line.sku_id)
+                listing = known.get(memo) or by_sku.get(line.sku_id)
+                listings = [listing] if listing else []
             else:
-                # back-office exports may give only the merchant's code
-                domain.extend([('platform_product_id', '=', None),
-                        ('platform_sku_id', '=', None),
-                        ('sku_code', '=', line.sku_code)])
-                key = (None, None, line.sku_code)
-            listings = cls.search(domain, limit=1)
+                if line.product_id:
+                    domain.extend([
+                            ('platform_product_id', '=', line.product_id),
+                            ('platform_sku_id', '=', None)])
+                else:
+                    # back-office exports may give only the merchant's code
+                    domain.extend([('platform_product_id', '=', None),
+                            ('platform_sku_id', '=', None),
+                            ('sku_code', '=', line.sku_code)])
+                    key = (None, None, line.sku_code)
+                memo = (channel.id,) + key
+                listings = ([known[memo]] if memo in known
+                    else cls.search(domain, limit=1))
             if listings:
                 listing, = listings
                 if listing.contents:
+                    # (only a listing mapped before: one matched here may
+                    # be rolled back with its order)
+                    known[memo] = listing
                     result.append(listing)
                     continue
             else:
@@ -158,6 +181,43 @@ class Listing(ModelSQL, ModelView):
             listing = to_create[key]
             result.append(listing if listing.product else None)
         return result
+
+    @classmethod
+    def find_mapped(cls, channel, lines, known=None):
+        """The listing of each order line as it is mapped now, or None: a
+        read only (nothing matched nor created), for the demand of orders
+        not imported yet; `known` keeps what was found for the next calls
+        (the SKU ids of the lines searched in one query)"""
+        if known is None:
+            known = {}
+
+        def key(line):
+            if line.sku_id:
+                return ('mapped', channel.id, 'sku', line.sku_id)
+            elif line.product_id:
+                return ('mapped', channel.id, 'product', line.product_id)
+            return ('mapped', channel.id, 'code', line.sku_code)
+        skus = sorted({l.sku_id for l in lines
+                if l.sku_id and key(l) not in known})
+        if skus:
+            found = {}
+            for listing in cls.search([('channel', '=', channel.id),
+                        ('platform_sku_id', 'in', skus)]):
+                found.setdefault(listing.platform_sku_id, listing)
+            for sku in skus:
+                known[('mapped', channel.id, 'sku', sku)] = found.get(sku)
+        for line in lines:
+            memo = key(line)
+            if memo in known:
+                continue
+            if line.product_id:
+                domain = [('platform_product_id', '=', line.product_id)]
+            else:
+                domain = [('sku_code', '=', line.sku_code)]
+            listings = cls.search([('channel', '=', channel.id)] + domain,
+                limit=1)
+            known[memo] = listings[0] if listings else None
+        return [known[key(l)] for l in lines]
 
     # -- stock push ---------------------------------------------------------
     @classmethod

@@ -13,7 +13,7 @@ import logging
 from collections import defaultdict
 from decimal import Decimal
 
-from sql import For
+from sql import Flavor, For, Null
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -445,10 +445,12 @@ class RawOrder(Workflow, ModelSQL, ModelView):
             if raw.sale:
                 touched.update(cls._import_one(raw, now, run))
         plans = []
+        # the listings found for the orders before, kept for the next ones
+        known = {}
         for raw in records:
             if raw.sale:
                 continue
-            plan = cls._attempt(raw, run, raw._prepare, now, plans)
+            plan = cls._attempt(raw, run, raw._prepare, now, plans, known)
             if plan:
                 plans.append(plan)
             elif plan is not None and run:
@@ -582,13 +584,14 @@ class RawOrder(Workflow, ModelSQL, ModelView):
         self.fingerprint = checks.fingerprint(order)
         return order
 
-    def _prepare(self, now, batch=()):
+    def _prepare(self, now, batch=(), known=None):
         """(raw, order, listings, demand) of a new order that passes the
         checks made before stock (raises Problem otherwise); False for an
         order cancelled before its import (ignored)
 
         `batch` holds the plans accepted before it in the same batch, not
-        written yet (for the duplicate check).
+        written yet (for the duplicate check); `known`, the listings found
+        by the orders before it (Listing.find).
         """
         pool = Pool()
         Listing = pool.get('ecom.listing')
@@ -598,7 +601,7 @@ class RawOrder(Workflow, ModelSQL, ModelView):
                 exception_message=gettext(
                     'ecom_connector.msg_cancelled_before_import'))
             return False
-        listings = Listing.find(self.channel, order.lines)
+        listings = Listing.find(self.channel, order.lines, known)
         demand = defaultdict(float)
         unmapped = []
         for line, listing in zip(order.lines, listings):
@@ -1040,24 +1043,58 @@ class RawOrder(Workflow, ModelSQL, ModelView):
     @classmethod
     def pending_demand(cls, product_ids):
         """{product id: units} of the orders the platforms accepted that
-        are not sales yet (received, or exceptions still to handle)"""
+        are not sales yet (received, or exceptions still to handle)
+
+        The demand the raw orders keep (exceptions, orders sent back to
+        received) is summed by the database in one aggregate; only the
+        orders received and never tried, which keep none yet, are read
+        from their payloads (their listings found once for all)."""
         result = defaultdict(float)
         if not product_ids:
             return result
-        wanted = {str(p) for p in product_ids}
-        for raw in cls.search([
-                    ('state', 'in', ['received', 'exception']),
-                    ('sale', '=', None),
-                    ]):
-            demand = raw.demand and json.loads(raw.demand)
-            if demand is None and raw.state == 'received':
-                demand = raw._demand()
-            for product, quantity in (demand or {}).items():
-                if product in wanted:
-                    result[int(product)] += quantity
+        wanted = sorted({str(p) for p in product_ids})
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        pending = (table.state.in_(['received', 'exception'])
+            & (table.sale == Null))
+        for sub in batches(wanted, 1000):
+            for product, quantity in cls._sum_demand(
+                    cursor, table, pending, sub):
+                result[int(product)] += quantity
+        cursor.execute(*table.select(table.id,
+                where=pending & (table.state == 'received')
+                & (table.demand == Null)))
+        ids = [i for i, in cursor]
+        known, wanted = {}, set(wanted)
+        for sub in batches(ids, 200):
+            for raw in cls.browse(sub):
+                for product, quantity in (raw._demand(known) or {}).items():
+                    if product in wanted:
+                        result[int(product)] += quantity
         return result
 
-    def _demand(self):
+    @classmethod
+    def _sum_demand(cls, cursor, table, where, product_ids):
+        """[(product id as text, units)] of the demands stored in the rows
+        of table where `where`"""
+        query, params = tuple(table.select(table.id, table.demand,
+                where=where & (table.demand != Null)))
+        param = Flavor.get().param
+        if backend.name == 'postgresql':
+            each = 'jsonb_each_text(r.demand::jsonb)'
+            value = 'd.value::float'
+        else:
+            # SQLite's JSON1 (built in since 3.38)
+            each = 'json_each(r.demand)'
+            value = 'CAST(d.value AS REAL)'
+        cursor.execute(
+            f'SELECT d.key, SUM({value}) FROM ({query}) AS r, {each} AS d '
+            f'WHERE d.key IN ({", ".join([param] * len(product_ids))}) '
+            'GROUP BY d.key',
+            params + tuple(product_ids))
+        return list(cursor)
+
+    def _demand(self, known=None):
         "The demand of a raw order not imported yet, read from its payload"
         Listing = Pool().get('ecom.listing')
         try:
@@ -1066,17 +1103,12 @@ class RawOrder(Workflow, ModelSQL, ModelView):
         except Exception:
             return None
         demand = defaultdict(float)
-        for line in order.lines:
-            domain = [('channel', '=', self.channel.id)]
-            if line.sku_id:
-                domain.append(('platform_sku_id', '=', line.sku_id))
-            elif line.product_id:
-                domain.append(('platform_product_id', '=', line.product_id))
-            else:
-                domain.append(('sku_code', '=', line.sku_code))
-            for listing in Listing.search(domain, limit=1):
-                for product, quantity in listing.contents:
-                    demand[str(product.id)] += float(line.quantity) * quantity
+        lines = [l for l in order.lines
+            if l.sku_id or l.product_id or l.sku_code]
+        for line, listing in zip(lines,
+                Listing.find_mapped(self.channel, lines, known)):
+            for product, quantity in (listing.contents if listing else []):
+                demand[str(product.id)] += float(line.quantity) * quantity
         return demand
 
     # -- actions ----------------------------------------------------------

@@ -250,6 +250,54 @@ class EcomConnectorTestCase(ModuleTestCase):
                 [('S1', 3)] * 3)
 
     @with_transaction()
+    def test_pending_demand(self):
+        "orders accepted, not sales yet: received, retried and exceptions"
+        pool = Pool()
+        RawOrder = pool.get('ecom.raw_order')
+        with set_company(company()):
+            cup = product('CUP', stock=1)
+            mug = product('MUG', stock=10)
+            tea = product('TEA', stock=10)
+            shop_ = channel('A')
+            listing(shop_, 'S1', cup)
+            listing(shop_, 'S2', mug)
+            listing(shop_, 'S3', tea)
+            # imported: a sale (its moves are the reservation), not pending
+            self.receive(shop_, [order_payload('1', T0, quantity=1)])
+            # oversold: the exception keeps its demand (3 cups)
+            self.receive(shop_, [order_payload('2', T0, quantity=3,
+                        buyer='b2')])
+            # oversold, then ignored: not pending
+            self.receive(shop_, [order_payload('3', T0, quantity=5,
+                        buyer='b3')])
+            ignored, = RawOrder.search([('platform_order_id', '=', '3')])
+            RawOrder.ignore([ignored])
+            # received and never tried: read from the payload (2 + 4 mugs,
+            # 1 tea; an unmapped SKU counts nothing)
+            RawOrder.receive(shop_, [
+                    order_payload('4', T0, sku='S2', quantity=2),
+                    order_payload('5', T0, sku='S2', quantity=4),
+                    order_payload('6', T0, sku='S3', quantity=1),
+                    order_payload('7', T0, sku='S9', quantity=8),
+                    ], 'webhook')
+            # sent back to received: its stored demand (3 cups) counts once
+            self.receive(shop_, [order_payload('8', T0, quantity=3,
+                        buyer='b8')])
+            retried, = RawOrder.search([('platform_order_id', '=', '8')])
+            RawOrder.write([retried], {'state': 'received'})
+            states = {r.platform_order_id: r.state
+                for r in RawOrder.search([])}
+            self.assertEqual(states, {'1': 'imported', '2': 'exception',
+                    '3': 'ignored', '4': 'received', '5': 'received',
+                    '6': 'received', '7': 'received', '8': 'received'})
+            self.assertEqual(
+                dict(RawOrder.pending_demand([cup.id, mug.id, tea.id])),
+                {cup.id: 6, mug.id: 6, tea.id: 1})
+            self.assertEqual(dict(RawOrder.pending_demand([mug.id])),
+                {mug.id: 6})
+            self.assertEqual(dict(RawOrder.pending_demand([])), {})
+
+    @with_transaction()
     def test_batch_one_bad_order(self):
         "a batch with a bad order imports the others; again, nothing new"
         pool = Pool()
