@@ -19,7 +19,7 @@ def _per_series(value, n):
 def compute_lines(sales, start_weekday, lead_time, lead_time_sigma,
         review_period, service_level, on_hand, incoming, reserved,
         minimum=0, multiple=0, promotion=None, stock_zero=None,
-        planned_uplift=None):
+        planned_uplift=None, longest=None):
     """Every term of the suggestion of each series.
 
     sales: (n, T) daily quantities sold (returns negative), day T-1 being
@@ -32,7 +32,8 @@ def compute_lines(sales, start_weekday, lead_time, lead_time_sigma,
     lead_time = _per_series(lead_time, n)
     lead_time_sigma = _per_series(lead_time_sigma, n)
     horizon = np.ceil(lead_time + review_period - 1e-9).astype(int)
-    longest = int(horizon.max()) if n else 0
+    if longest is None:
+        longest = int(horizon.max()) if n else 0
     clean = history.clean_history(sales, start_weekday,
         promotion=promotion, stock_zero=stock_zero)
     selection = forecast.select_and_forecast(
@@ -85,3 +86,36 @@ def compute_lines(sales, start_weekday, lead_time, lead_time_sigma,
         'capped_days': clean.capped.sum(axis=1),
         'returns': clean.returns,
         }
+
+
+SERIES_ARGUMENTS = ('lead_time', 'lead_time_sigma', 'on_hand', 'incoming',
+    'reserved', 'minimum', 'multiple', 'promotion', 'stock_zero',
+    'planned_uplift')
+
+
+def compute_lines_by_block(sales, start_weekday, review_period, block=2048,
+        **arguments):
+    """compute_lines over blocks of `block` series, concatenated: the same
+    figures (every term is per series; the days forecast are the longest
+    horizon of all the series), in arrays small enough for the processor's
+    cache instead of temporaries of (n, T) for all the series at once
+    """
+    sales = np.atleast_2d(np.asarray(sales, dtype=float))
+    n = len(sales)
+    for name in SERIES_ARGUMENTS:
+        value = arguments.get(name)
+        if value is not None and name not in {
+                'promotion', 'stock_zero', 'planned_uplift'}:
+            arguments[name] = _per_series(value, n)
+    horizon = np.ceil(arguments['lead_time'] + review_period - 1e-9)
+    longest = int(horizon.max()) if n else 0
+    parts = []
+    for first in range(0, max(n, 1), block):
+        part = slice(first, first + block)
+        parts.append(compute_lines(sales[part], start_weekday,
+                review_period=review_period, longest=longest, **{
+                    name: (value[part] if name in SERIES_ARGUMENTS
+                        and value is not None else value)
+                    for name, value in arguments.items()}))
+    return {name: np.concatenate([p[name] for p in parts])
+        for name in parts[0]}
