@@ -84,7 +84,7 @@ class SalesHistory(ModelSQL, ModelView):
                 (t.year, Index.Range()),
                 (t.warehouse, Index.Equality())))
         cls._order = [('year', 'DESC'), ('product', 'ASC'),
-            ('warehouse', 'ASC')]
+            ('warehouse', 'ASC'), ('id', 'ASC')]
 
     # --- the moves that count ----------------------------------------
 

@@ -507,6 +507,12 @@ class Suggestion(Workflow, ModelSQL, ModelView):
         terms = defaultdict(list)
         for (product_id, party, lead_time, minimal, rounding, purchase_uom,
                 default_uom, unit_price) in cursor:
+            # SQLite gives the aggregate of a NUMERIC column untyped
+            if isinstance(unit_price, bytes):
+                unit_price = unit_price.decode()
+            if unit_price is not None and not isinstance(unit_price,
+                    Decimal):
+                unit_price = Decimal(str(unit_price))
             if (purchase_uom, default_uom) not in factors:
                 factors[purchase_uom, default_uom] = Uom.compute_qty(
                     Uom(purchase_uom), 1, Uom(default_uom), round=False)

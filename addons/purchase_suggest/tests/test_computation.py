@@ -338,18 +338,22 @@ class VectorisedTestCase(unittest.TestCase):
         np.testing.assert_array_equal(
             history._masked_median(values, mask), expected)
 
-    def test_blocks(self):
-        "compute_lines over blocks of series equals one call over all"
-        from trytond.modules.purchase_suggest import suggest
-        rng = np.random.default_rng(5)
-        n = 37
-        sales = np.where(rng.random((n, 400)) < 0.5,
-            rng.integers(1, 9, (n, 400)), 0).astype(float)
-        arguments = dict(lead_time=rng.integers(3, 20, n).astype(float),
+    @staticmethod
+    def _series(seed, n, days, share):
+        "Random sales of n series and the other arguments of compute_lines"
+        rng = np.random.default_rng(seed)
+        sales = np.where(rng.random((n, days)) < share,
+            rng.integers(1, 9, (n, days)), 0).astype(float)
+        return sales, dict(lead_time=rng.integers(3, 20, n).astype(float),
             lead_time_sigma=rng.random(n), review_period=7,
             service_level=0.95, on_hand=rng.integers(0, 50, n),
             incoming=np.zeros(n), reserved=np.zeros(n), minimum=10,
             multiple=5)
+
+    def test_blocks(self):
+        "compute_lines over blocks of series equals one call over all"
+        from trytond.modules.purchase_suggest import suggest
+        sales, arguments = self._series(5, 37, 400, 0.5)
         whole = suggest.compute_lines(sales, 2, **arguments)
         blocks = suggest.compute_lines_by_block(sales, 2, block=8,
             **arguments)
@@ -361,14 +365,7 @@ class VectorisedTestCase(unittest.TestCase):
     def test_processes(self):
         "The blocks shared among two forked processes: the same figures"
         from trytond.modules.purchase_suggest import suggest
-        rng = np.random.default_rng(6)
-        n = 50
-        sales = np.where(rng.random((n, 200)) < 0.6,
-            rng.integers(1, 9, (n, 200)), 0).astype(float)
-        arguments = dict(lead_time=rng.integers(3, 20, n).astype(float),
-            lead_time_sigma=np.zeros(n), review_period=7,
-            service_level=0.9, on_hand=np.zeros(n), incoming=np.zeros(n),
-            reserved=np.zeros(n))
+        sales, arguments = self._series(6, 50, 200, 0.6)
         whole = suggest.compute_lines(sales, 0, **arguments)
         shared = suggest.compute_lines_by_block(sales, 0, block=10,
             processes=2, **arguments)
