@@ -22,7 +22,11 @@ class Demo(metaclass=PoolMeta):
         pool = Pool()
         Promotion = pool.get('purchase.suggestion.promotion')
         Suggestion = pool.get('purchase.suggestion')
+        History = pool.get('purchase.suggestion.history')
         company = cls.company()
+        # the history step wrote its moves by SQL: the sales history is
+        # rebuilt from them
+        History.rebuild([company])
         date = plan.end_date + datetime.timedelta(days=1)
         products = plan.products_by_code()
         best = max(products, key=lambda code: sum(

@@ -93,6 +93,8 @@ def holt_weekday(y, start_weekday, horizon, alpha=ALPHA, beta=BETA,
     factor = profile[:, weekdays(start_weekday, days)]
     adjusted = np.divide(y, factor, out=y.copy(), where=factor > 0)
     level = adjusted[:, :min(7, days)].mean(axis=1)
+    # one contiguous row per day: the loop reads along the days
+    by_day = np.ascontiguousarray(adjusted.T)
     trend = np.zeros(n)
     if days >= 14:
         # start from the first two weeks' slope, and from the level of the
@@ -101,7 +103,7 @@ def holt_weekday(y, start_weekday, horizon, alpha=ALPHA, beta=BETA,
         level = level - 3 * trend
     for t in range(days):
         previous = level
-        level = alpha * adjusted[:, t] + (1 - alpha) * (level + phi * trend)
+        level = alpha * by_day[t] + (1 - alpha) * (level + phi * trend)
         trend = beta * (level - previous) + (1 - beta) * phi * trend
     damping = np.cumsum(phi ** np.arange(1, horizon + 1))
     path = np.maximum(level[:, None] + trend[:, None] * damping, 0)
@@ -117,13 +119,16 @@ def _croston(y, alpha):
     size = np.where(any_demand, y[np.arange(n), first], 0.)
     interval = np.where(any_demand, first + 1., days + 1.)
     since = np.zeros(n)
+    # one contiguous row per day: the loop reads along the days
+    by_day = np.ascontiguousarray(y.T)
+    occurred_by_day = by_day > 0
     for t in range(days):
         since += 1
-        hit = occurred[:, t] & (t > first)
-        size = np.where(hit, alpha * y[:, t] + (1 - alpha) * size, size)
+        hit = occurred_by_day[t] & (t > first)
+        size = np.where(hit, alpha * by_day[t] + (1 - alpha) * size, size)
         interval = np.where(hit, alpha * since + (1 - alpha) * interval,
             interval)
-        since = np.where(occurred[:, t], 0, since)
+        since = np.where(occurred_by_day[t], 0, since)
     return size, interval
 
 
@@ -145,10 +150,13 @@ def tsb(y, start_weekday, horizon, alpha=TSB_ALPHA, beta=TSB_BETA):
     positive = np.where(occurred, y, 0).sum(axis=1)
     count = occurred.sum(axis=1)
     size = np.divide(positive, count, out=np.zeros(n), where=count > 0)
+    # one contiguous row per day: the loop reads along the days
+    by_day = np.ascontiguousarray(y.T)
+    occurred_by_day = by_day > 0
     for t in range(days):
-        hit = occurred[:, t]
+        hit = occurred_by_day[t]
         probability = probability + beta * (hit - probability)
-        size = np.where(hit, size + alpha * (y[:, t] - size), size)
+        size = np.where(hit, size + alpha * (by_day[t] - size), size)
     return np.repeat((probability * size)[:, None], horizon, axis=1)
 
 
@@ -221,6 +229,35 @@ class Selection:
         return [METHODS[i] for i in self.method]
 
 
+def _backtest_predictions(train, start_weekday, holdout, intermittent):
+    """The prediction of every method over the holdout, computed only for
+    the series where a method using it is allowed (zero elsewhere), and
+    each smoothing once: the combination reuses the moving average, TSB
+    and Holt, SBA is Croston's rate scaled
+    """
+    n = len(train)
+
+    def on(function, rows):
+        result = np.zeros((n, holdout))
+        if rows.any():
+            result[rows] = function(train[rows], start_weekday, holdout)
+        return result
+    everyone = np.ones(n, dtype=bool)
+    average = on(moving_average, everyone)
+    holt = on(holt_weekday, everyone)
+    bernoulli = on(tsb, everyone)
+    rate = on(croston, intermittent)
+    return {
+        'moving_average': average,
+        'weekday_average': on(weekday_average, ~intermittent),
+        'holt_weekday': holt,
+        'croston': rate,
+        'sba': (1 - CROSTON_ALPHA / 2) * rate,
+        'tsb': bernoulli,
+        'combination': (average + bernoulli + holt) / 3,
+        }
+
+
 def select_and_forecast(y, start_weekday, horizon, holdout=28):
     """Backtest every candidate on the last `holdout` days, choose per series
     the lowest WAPE (within 1%, the simpler method), then forecast `horizon`
@@ -234,12 +271,14 @@ def select_and_forecast(y, start_weekday, horizon, holdout=28):
         >= INTERMITTENT_INTERVAL
     scores = np.full((n, len(METHODS)), np.inf)
     sigmas = np.zeros((n, len(METHODS)))
+    predictions = _backtest_predictions(train, start_weekday, holdout,
+        intermittent)
     for index, name in enumerate(METHODS):
         allowed = np.where(intermittent, name in INTERMITTENT_METHODS,
             name in SMOOTH_METHODS)
         if not allowed.any():
             continue
-        predicted = FUNCTIONS[name](train, start_weekday, holdout)
+        predicted = predictions[name]
         score = wape(test, predicted)
         # no demand in the holdout: judge by the units wrongly forecast
         score = np.where(np.isnan(score),

@@ -23,7 +23,6 @@ The cleaning, in order:
 6. promotion uplift learned: actual sales over imputed baseline on the
    promotion days, minus one.
 """
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,21 +52,29 @@ def weekdays(start_weekday, days):
 def _run_lengths(zero):
     """For each cell of a boolean (n, T) array, the length of the run of
     True it belongs to (0 where False), and whether that run starts at day 0
+
+    Vectorised over the flattened array: a False column on both sides of
+    every row keeps the runs inside their row.
     """
+    zero = np.asarray(zero, dtype=bool)
     n, days = zero.shape
-    # forward count of consecutive Trues ending at t
-    forward = np.zeros((n, days), dtype=np.int64)
-    backward = np.zeros((n, days), dtype=np.int64)
-    run = np.zeros(n, dtype=np.int64)
-    for t in range(days):
-        run = np.where(zero[:, t], run + 1, 0)
-        forward[:, t] = run
-    run = np.zeros(n, dtype=np.int64)
-    for t in range(days - 1, -1, -1):
-        run = np.where(zero[:, t], run + 1, 0)
-        backward[:, t] = run
-    length = np.where(zero, forward + backward - 1, 0)
-    leading = zero & (forward == np.arange(1, days + 1))
+    width = days + 2
+    padded = np.zeros((n, width), dtype=np.int8)
+    padded[:, 1:-1] = zero
+    step = np.diff(padded.ravel())
+    starts = np.flatnonzero(step == 1) + 1
+    ends = np.flatnonzero(step == -1) + 1
+    lengths = ends - starts
+    delta = np.zeros(n * width + 1, dtype=np.int64)
+    # runs never touch: starts and ends are distinct cells
+    delta[starts] = lengths
+    delta[ends] = -lengths
+    length = np.cumsum(delta[:-1]).reshape(n, width)[:, 1:-1]
+    first = (starts % width) == 1
+    delta[:] = 0
+    delta[starts[first]] = 1
+    delta[ends[first]] = -1
+    leading = np.cumsum(delta[:-1]).reshape(n, width)[:, 1:-1] > 0
     return length, leading
 
 
@@ -91,12 +98,16 @@ def detect_stockouts(sales, stock_zero=None,
 
 
 def _masked_median(values, mask):
-    "Median per row of values where mask, nan where no value"
-    masked = np.where(mask, values, np.nan)
-    with warnings.catch_warnings():
-        # all-nan rows (no clean sale) are expected: they give nan
-        warnings.simplefilter('ignore', RuntimeWarning)
-        return np.nanmedian(masked, axis=1)
+    """Median per row of values where mask, nan where no value (as
+    np.nanmedian, vectorised: one sort of the rows, nan last)"""
+    values = np.asarray(values, dtype=float)
+    n = len(values)
+    ordered = np.sort(np.where(mask, values, np.nan), axis=1)
+    count = np.asarray(mask, dtype=bool).sum(axis=1)
+    rows = np.arange(n)
+    low = ordered[rows, np.maximum((count - 1) // 2, 0)]
+    high = ordered[rows, count // 2]
+    return np.where(count > 0, (low + high) / 2, np.nan)
 
 
 def outlier_caps(sales, clean):

@@ -13,6 +13,8 @@ class Cron(metaclass=PoolMeta):
                     "Generate Purchase Suggestions"),
                 ('purchase.purchase|follow_up_cron',
                     "Purchase Reminders and Overdue Alerts"),
+                ('purchase.suggestion.history|rebuild_cron',
+                    "Rebuild the Sales History"),
                 ])
 
 

@@ -4,13 +4,14 @@ of the suggested quantity, generated on demand or by cron, accepted into
 purchase orders through Tryton's purchase requests.
 """
 import datetime
+import os
 from collections import defaultdict
 from decimal import Decimal
 
 import numpy as np
-from sql import Cast, Literal, Null, NullsFirst
+from sql import Literal, Null, NullsFirst
 from sql.aggregate import Min, Sum
-from sql.conditionals import Case
+from sql.conditionals import Coalesce
 from sql.operators import Concat
 
 from trytond import backend
@@ -23,10 +24,11 @@ from trytond.transaction import Transaction
 from trytond.wizard import Button, StateAction, StateView, Wizard
 
 from .bulk import (
-    copy_text_rows, parse_sales_chunks, sales_arrays, sales_rows)
+    DAY, copy_text_rows, history_matrix, history_record, unblob,
+    year_window)
 from .safety import lead_time_statistics
-from .sql_tools import days_between
-from .suggest import compute_lines
+from .sales_history import warehouse_of_locations
+from .suggest import compute_lines_by_block
 
 POLICIES = [
     ('grade', "Grade, then Price"),
@@ -50,19 +52,8 @@ METHOD_NAMES = [
     ('combination', "Combination (Average, TSB, Holt)"),
     ]
 _readonly = Eval('state') != 'draft'
-
-def read_sales_chunks(query, products_per_chunk=1000):
-    """The records of query's rows (product, signed location, day,
-    quantity) as chunks of bytes, aggregated by PostgreSQL
-    """
-    sql, params = tuple(query)
-    cursor = Transaction().connection.cursor()
-    cursor.execute('SELECT string_agg(int4send(p) || int4send(l) '
-        '|| int4send(d) || float8send(q), \'\'::bytea) '
-        f'FROM ({sql}) AS s (p, l, d, q) '
-        'GROUP BY p / %s', params + (products_per_chunk,))
-    return [bytes(chunk) for chunk, in cursor]
-
+# from this many series the forecast is shared with a forked process
+FORECAST_FORK_SERIES = 20000
 
 def _grading():
     "The supplier_grading contract when that module is activated, else None"
@@ -299,94 +290,122 @@ class Suggestion(Workflow, ModelSQL, ModelView):
 
     # --- reading the data in bulk --------------------------------------
 
-    def _warehouse_of_locations(self, warehouses):
-        Location = Pool().get('stock.location')
-        result = {}
-        for warehouse in warehouses:
-            for location in Location.search(
-                    [('parent', 'child_of', [warehouse.id])]):
-                result[location.id] = warehouse.id
-        return result
+    def read_sales(self, warehouses):
+        """Daily sales per (product, warehouse) over the history, from the
+        sales history table (the done moves to customers, kept per year;
+        the returns from customers are kept apart there and are not
+        demand): per year, the window's days of every series, packed by
+        PostgreSQL into fixed-size records read by NumPy.
 
-    def read_sales(self, warehouse_of):
-        """Daily sales per (product, warehouse) over the history: done moves
-        to customers (positive) and from customers (returns, negative),
-        summed by one SQL aggregate and read as packed records into
-        arrays.
-
-        Returns the first day and the arrays product, warehouse, day (from
-        the first), quantity.
+        Returns the first day, and the arrays product and warehouse of the
+        series (sorted, those with a sale in the window) and their (n,
+        days) sales.
         """
-        pool = Pool()
-        Move = pool.get('stock.move')
-        Location = pool.get('stock.location')
-        move = Move.__table__()
+        History = Pool().get('purchase.suggestion.history')
+        history = History.__table__()
         start = self.date - datetime.timedelta(days=self.history_days)
         end = self.date - datetime.timedelta(days=1)
-        locations = list(warehouse_of)
-        customers = [l.id for l in Location.search(
-                [('type', '=', 'customer')])]
-        if not locations or not customers:
-            return start, *sales_arrays(sales_rows([]), {})
-        outgoing = (move.from_location.in_(locations)
-            & move.to_location.in_(customers))
-        incoming = (move.from_location.in_(customers)
-            & move.to_location.in_(locations))
-        moves = move.select(
-            move.product.as_('product'),
-            # the location inside the warehouse, signed: negative for the
-            # returns from customers
-            Case((outgoing, move.from_location),
-                else_=-move.to_location).as_('location'),
-            days_between(move.effective_date, start).as_('day'),
-            move.internal_quantity.as_('quantity'),
-            where=(move.state == 'done')
-            & (move.effective_date >= start)
-            & (move.effective_date <= end)
-            & (move.company == self.company.id)
-            & (outgoing | incoming))
-        query = moves.select(
-            Cast(moves.product, 'INTEGER'),
-            Cast(moves.location, 'INTEGER'),
-            Cast(moves.day, 'INTEGER'),
-            Cast(Sum(moves.quantity), 'FLOAT'),
-            group_by=[moves.product, moves.location, moves.day])
-        if backend.name == 'postgresql':
-            rows = parse_sales_chunks(read_sales_chunks(query))
-        else:
-            cursor = Transaction().connection.cursor()
-            cursor.execute(*query)
-            rows = sales_rows(cursor)
-        return start, *sales_arrays(rows, warehouse_of)
+        days = self.history_days
+        cursor = Transaction().connection.cursor()
+        warehouse_ids = [w.id for w in warehouses]
+        parts = []
+        for year in range(start.year, end.year + 1):
+            first, last, column = year_window(year, start, days)
+            if first >= last or not warehouse_ids:
+                continue
+            where = ((history.company == self.company.id)
+                & (history.year == year)
+                & history.warehouse.in_(warehouse_ids)
+                & (history.sold != Null))
+            if backend.name == 'postgresql':
+                sql, params = tuple(history.select(
+                        history.product, history.warehouse, history.sold,
+                        where=where))
+                cursor.execute('SELECT string_agg(int4send(s.product) '
+                    '|| int4send(s.warehouse) '
+                    '|| substring(s.sold from %s::integer for %s::integer), '
+                    '\'\'::bytea) '
+                    f'FROM ({sql}) AS s GROUP BY s.product / 1000',
+                    (first * DAY.itemsize + 1,
+                        (last - first) * DAY.itemsize) + params)
+                data = b''.join(bytes(c) for c, in cursor)
+                records = np.frombuffer(data, history_record(last - first))
+                parts.append((column, records['product'],
+                        records['warehouse'], records['sold']))
+                del data
+            else:
+                cursor.execute(*history.select(
+                        history.product, history.warehouse, history.sold,
+                        where=where))
+                rows = cursor.fetchall()
+                parts.append((column,
+                        np.array([r[0] for r in rows], dtype=np.int64),
+                        np.array([r[1] for r in rows], dtype=np.int64),
+                        np.array([unblob(r[2])[first:last] for r in rows]
+                            ).reshape(len(rows), last - first)))
+        return start, *history_matrix(parts, days)
 
     def read_stock(self, warehouse_of):
         """On hand (done), incoming (open moves in) and reserved (open moves
-        out to customers) per (product, warehouse), summed by SQL
+        out to customers) per (product, warehouse), summed by SQL.
+
+        On hand starts from the caches of the company's last closed stock
+        period (Tryton's stock.period) before the date, so that only the
+        done moves after it are summed (through stock's index on the
+        moves' company, location and date); without a closed period every
+        done move is.
         """
         pool = Pool()
         Move = pool.get('stock.move')
         Location = pool.get('stock.location')
+        Period = pool.get('stock.period')
+        PeriodCache = pool.get('stock.period.cache')
         move = Move.__table__()
         destination = Location.__table__()
+        cache = PeriodCache.__table__()
         locations = list(warehouse_of)
         cursor = Transaction().connection.cursor()
-        cursor.execute(*move
-            .join(destination,
-                condition=move.to_location == destination.id)
-            .select(move.product, move.from_location, move.to_location,
-                move.state, destination.type, Sum(move.internal_quantity),
-                where=move.state.in_(['done', 'draft', 'assigned', 'staging'])
-                & (move.company == self.company.id)
-                & (move.from_location.in_(locations)
-                    | move.to_location.in_(locations))
-                & ((move.state != 'done')
-                    | (move.effective_date <= self.date)),
-                group_by=[move.product, move.from_location,
-                    move.to_location, move.state, destination.type]))
+        periods = Period.search([
+                ('company', '=', self.company.id),
+                ('state', '=', 'closed'),
+                ('date', '<', self.date),
+                ], order=[('date', 'DESC')], limit=1)
+        rows = []
+        if periods:
+            period, = periods
+            cursor.execute(*cache.select(
+                    # as a done move into the cached location
+                    cache.product, Literal(None), cache.location,
+                    Literal('done'), Literal(None),
+                    Sum(cache.internal_quantity),
+                    where=(cache.period == period.id)
+                    & cache.location.in_(locations),
+                    group_by=[cache.product, cache.location]))
+            rows.extend(cursor)
+        # stock's indexes are on this expression
+        date = Coalesce(move.effective_date, move.planned_date,
+            datetime.date.max)
+        done = (move.state == 'done') & (date <= self.date)
+        if periods:
+            done &= date > period.date
+        for where in [done,
+                move.state.in_(['draft', 'assigned', 'staging'])]:
+            cursor.execute(*move
+                .join(destination,
+                    condition=move.to_location == destination.id)
+                .select(move.product, move.from_location, move.to_location,
+                    move.state, destination.type,
+                    Sum(move.internal_quantity),
+                    where=where & (move.company == self.company.id)
+                    & (move.from_location.in_(locations)
+                        | move.to_location.in_(locations)),
+                    group_by=[move.product, move.from_location,
+                        move.to_location, move.state, destination.type]))
+            rows.extend(cursor)
         on_hand = defaultdict(float)
         incoming = defaultdict(float)
         reserved = defaultdict(float)
-        for product, from_, to, state, to_type, quantity in cursor:
+        for product, from_, to, state, to_type, quantity in rows:
             inside_from = warehouse_of.get(from_)
             inside_to = warehouse_of.get(to)
             if inside_from == inside_to:
@@ -488,6 +507,12 @@ class Suggestion(Workflow, ModelSQL, ModelView):
         terms = defaultdict(list)
         for (product_id, party, lead_time, minimal, rounding, purchase_uom,
                 default_uom, unit_price) in cursor:
+            # SQLite gives the aggregate of a NUMERIC column untyped
+            if isinstance(unit_price, bytes):
+                unit_price = unit_price.decode()
+            if unit_price is not None and not isinstance(unit_price,
+                    Decimal):
+                unit_price = Decimal(str(unit_price))
             if (purchase_uom, default_uom) not in factors:
                 factors[purchase_uom, default_uom] = Uom.compute_qty(
                     Uom(purchase_uom), 1, Uom(default_uom), round=False)
@@ -514,6 +539,8 @@ class Suggestion(Workflow, ModelSQL, ModelView):
         statistics = {}
         policy = self._policy_name()
         chosen = {}
+        # the same terms give the same reason: translated once
+        reasons = {}
         for product_id in product_ids:
             candidates = []
             for (party, lead_days, minimal, rounding, factor,
@@ -542,7 +569,12 @@ class Suggestion(Workflow, ModelSQL, ModelView):
                         })
             if candidates:
                 best = min(candidates, key=self._policy_key)
-                best['reason'] = self._reason(best, policy)
+                terms_key = (best['grade'], best['price'], best['lead_time'],
+                    best['lead_time_sigma'], best['measured'],
+                    best['receipts'])
+                if terms_key not in reasons:
+                    reasons[terms_key] = self._reason(best, policy)
+                best['reason'] = reasons[terms_key]
                 chosen[product_id] = best
         return chosen
 
@@ -581,22 +613,14 @@ class Suggestion(Workflow, ModelSQL, ModelView):
         pool = Pool()
         Product = pool.get('product.product')
         warehouses = self.get_warehouses()
-        warehouse_of = self._warehouse_of_locations(warehouses)
-        start, product_of, warehouse, day, quantity = self.read_sales(
-            warehouse_of)
+        warehouse_of = warehouse_of_locations(warehouses)
+        start, pair_product, pair_warehouse, sales = self.read_sales(
+            warehouses)
         days = self.history_days
-        if not len(product_of):
+        if not len(pair_product):
             return []
         # one series per (product, warehouse), ordered
-        pairs, series = np.unique((product_of << 32) | warehouse,
-            return_inverse=True)
-        series = series.ravel()
-        keys = list(zip((pairs >> 32).tolist(),
-                (pairs & 0xFFFFFFFF).tolist()))
-        index = {k: i for i, k in enumerate(keys)}
-        sales = np.zeros((len(keys), days))
-        # returns are not demand: they are left out here, not netted
-        np.add.at(sales, (series, day), np.maximum(quantity, 0))
+        keys = list(zip(pair_product.tolist(), pair_warehouse.tolist()))
 
         product_ids = sorted({p for p, _ in keys})
         units = self.read_default_units(product_ids)
@@ -634,13 +658,14 @@ class Suggestion(Workflow, ModelSQL, ModelView):
             for p, _ in keys]
         multiple = [chosen[p]['multiple'] if p in chosen else 0
             for p, _ in keys]
-        result = compute_lines(sales, start.weekday(),
+        result = compute_lines_by_block(sales, start.weekday(),
             lead_time=lead, lead_time_sigma=lead_sigma,
             review_period=self.review_period,
             service_level=self.service_level,
             on_hand=on_hand, incoming=incoming, reserved=reserved,
             minimum=minimum, multiple=multiple,
-            promotion=promotion, planned_uplift=planned)
+            promotion=promotion, planned_uplift=planned,
+            processes=self._forecast_processes(len(keys)))
         del promotion
 
         def column(name, digits=2):
@@ -707,6 +732,16 @@ class Suggestion(Workflow, ModelSQL, ModelView):
         if run is not None:
             run.add('processed', len(values))
         return values
+
+    @classmethod
+    def _forecast_processes(cls, series):
+        """How many processes share the forecast of the series: two (one
+        forked) from FORECAST_FORK_SERIES series on a machine of two or
+        more processors, else this one alone
+        """
+        if series >= FORECAST_FORK_SERIES and (os.cpu_count() or 1) > 1:
+            return 2
+        return 1
 
     def read_default_units(self, product_ids):
         "The default unit of each product, by one query"

@@ -233,3 +233,142 @@ class BulkTestCase(unittest.TestCase):
                     {'a': None, 'b': "x\ty\\z\n", 'c': True, 'd': 2.5},
                     ], ['a', 'b', 'c', 'd'], '\t0'),
             '\\N\tx\\ty\\\\z\\n\tt\t2.5\t0\n')
+
+    def test_year_and_day(self):
+        "Days since 1970 to year and day of year, leap years included"
+        import datetime
+        dates = [datetime.date(1970, 1, 1), datetime.date(2024, 12, 31),
+            datetime.date(2025, 3, 1), datetime.date(2024, 3, 1)]
+        epoch = [(d - datetime.date(1970, 1, 1)).days for d in dates]
+        year, day = bulk.year_and_day(epoch)
+        self.assertEqual(year.tolist(), [1970, 2024, 2025, 2024])
+        # 2024 is a leap year: 31 December is its 366th day (index 365)
+        self.assertEqual(day.tolist(), [0, 365, 31 + 28, 31 + 29])
+        self.assertEqual(
+            [bulk.year_length(y) for y in (2023, 2024, 2100)], [365, 366, 365])
+
+    def test_pack_years(self):
+        "Daily records packed per product x warehouse x year, returns apart"
+        import datetime
+        epoch = datetime.date(1970, 1, 1)
+
+        def day(*ymd):
+            return (datetime.date(*ymd) - epoch).days
+        product, warehouse, year, sold, returned = bulk.pack_years(
+            [8, 7, 7, 7, 7], [10, 10, 10, 10, 20],
+            [day(2025, 1, 1), day(2025, 1, 2), day(2025, 1, 2),
+                day(2024, 12, 31), day(2025, 1, 2)],
+            [4, 3, -1, 2, 5])
+        self.assertEqual(list(zip(product.tolist(), warehouse.tolist(),
+                    year.tolist())),
+            [(7, 10, 2024), (7, 10, 2025), (7, 20, 2025), (8, 10, 2025)])
+        self.assertEqual(sold.shape, (4, 366))
+        self.assertEqual(sold[0, 365], 2)
+        self.assertEqual(sold[1, 1], 3)
+        self.assertEqual(returned[1, 1], 1)
+        self.assertEqual(sold[2, 1], 5)
+        self.assertEqual(sold[3, 0], 4)
+        self.assertEqual((sold.sum(), returned.sum()), (14, 1))
+        self.assertEqual(bulk.unblob(bulk.blob(sold[1])).tolist(),
+            sold[1].tolist())
+        self.assertIsNone(bulk.blob(returned[0]))
+
+    def test_history_matrix(self):
+        "Yearly rows cut to the window and laid side by side per series"
+        import datetime
+        # 10 days from 2024-12-27: 5 days of 2024 (days 361..365), 5 of
+        # 2025 (days 0..4)
+        start, days = datetime.date(2024, 12, 27), 10
+        self.assertEqual(bulk.year_window(2024, start, days), (361, 366, 0))
+        self.assertEqual(bulk.year_window(2025, start, days), (0, 5, 5))
+        first, last, _ = bulk.year_window(2026, start, days)
+        self.assertGreaterEqual(first, last)
+        # a common year ends at its 365th day: the next starts at once
+        self.assertEqual(bulk.year_window(2025, datetime.date(2025, 12, 30),
+                4), (363, 365, 0))
+        self.assertEqual(bulk.year_window(2026, datetime.date(2025, 12, 30),
+                4), (0, 2, 2))
+        parts = [
+            (0, np.array([7, 9]), np.array([10, 10]),
+                np.array([[1, 0, 0, 0, 2], [0, 0, 0, 0, 0]], dtype=float)),
+            (5, np.array([7, 8]), np.array([10, 10]),
+                np.array([[3, 0, 0, 0, 0], [0, 0, 4, 0, 0]], dtype=float)),
+            ]
+        product, warehouse, sales = bulk.history_matrix(parts, days)
+        # product 9 sold nothing in the window: no series
+        self.assertEqual(product.tolist(), [7, 8])
+        self.assertEqual(warehouse.tolist(), [10, 10])
+        self.assertEqual(sales.tolist(), [
+                [1, 0, 0, 0, 2, 3, 0, 0, 0, 0],
+                [0, 0, 0, 0, 0, 0, 0, 4, 0, 0]])
+
+
+class VectorisedTestCase(unittest.TestCase):
+    "The vectorised cleaning and the blocks give the straightforward figures"
+
+    def test_run_lengths(self):
+        "Run lengths against a loop over each row"
+        rng = np.random.default_rng(3)
+        zero = rng.random((50, 40)) < 0.6
+        zero[0] = True
+        zero[1] = False
+        length, leading = history._run_lengths(zero)
+        for row in range(len(zero)):
+            t = 0
+            while t < zero.shape[1]:
+                end = t
+                while end < zero.shape[1] and zero[row, end]:
+                    end += 1
+                for u in range(t, max(end, t + 1)):
+                    self.assertEqual(length[row, u], end - t)
+                    self.assertEqual(leading[row, u], bool(zero[row, u])
+                        and t == 0)
+                t = max(end, t + 1)
+
+    def test_masked_median(self):
+        "The median of the masked values as NumPy's nanmedian"
+        rng = np.random.default_rng(4)
+        values = rng.integers(0, 9, (30, 25)).astype(float)
+        mask = rng.random((30, 25)) < 0.5
+        mask[0] = False
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', RuntimeWarning)
+            expected = np.nanmedian(np.where(mask, values, np.nan), axis=1)
+        np.testing.assert_array_equal(
+            history._masked_median(values, mask), expected)
+
+    @staticmethod
+    def _series(seed, n, days, share):
+        "Random sales of n series and the other arguments of compute_lines"
+        rng = np.random.default_rng(seed)
+        sales = np.where(rng.random((n, days)) < share,
+            rng.integers(1, 9, (n, days)), 0).astype(float)
+        return sales, dict(lead_time=rng.integers(3, 20, n).astype(float),
+            lead_time_sigma=rng.random(n), review_period=7,
+            service_level=0.95, on_hand=rng.integers(0, 50, n),
+            incoming=np.zeros(n), reserved=np.zeros(n), minimum=10,
+            multiple=5)
+
+    def test_blocks(self):
+        "compute_lines over blocks of series equals one call over all"
+        from trytond.modules.purchase_suggest import suggest
+        sales, arguments = self._series(5, 37, 400, 0.5)
+        whole = suggest.compute_lines(sales, 2, **arguments)
+        blocks = suggest.compute_lines_by_block(sales, 2, block=8,
+            **arguments)
+        self.assertEqual(set(whole), set(blocks))
+        for name in whole:
+            np.testing.assert_array_equal(whole[name], blocks[name],
+                err_msg=name)
+
+    def test_processes(self):
+        "The blocks shared among two forked processes: the same figures"
+        from trytond.modules.purchase_suggest import suggest
+        sales, arguments = self._series(6, 50, 200, 0.6)
+        whole = suggest.compute_lines(sales, 0, **arguments)
+        shared = suggest.compute_lines_by_block(sales, 0, block=10,
+            processes=2, **arguments)
+        for name in whole:
+            np.testing.assert_array_equal(whole[name], shared[name],
+                err_msg=name)

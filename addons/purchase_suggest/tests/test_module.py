@@ -5,6 +5,8 @@ import datetime
 from decimal import Decimal
 from unittest.mock import patch
 
+import numpy as np
+
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.currency.tests import add_currency_rate, create_currency
 from trytond.modules.ecom_base.tests import ModuleTestCase
@@ -13,6 +15,8 @@ from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
 from trytond.modules.ecom_base.tests.test_module import xlsx_cells
+
+from trytond.modules.purchase_suggest import bulk
 
 from .test_computation import worked_example_history
 
@@ -214,6 +218,102 @@ class PurchaseSuggestTestCase(ModuleTestCase):
             run, = JobRun.search([('origin', '=', str(weekly))])
             self.assertEqual((run.job, run.created),
                 ('purchase_suggest.generate', 1))
+
+    @with_transaction()
+    def test_sales_history(self):
+        "Moves done and cancelled keep the sales history; rebuild equals it"
+        pool = Pool()
+        History = pool.get('purchase.suggestion.history')
+        Move = pool.get('stock.move')
+        company = create_company()
+        with set_company(company):
+            world = World(company)
+            warehouse = _location('warehouse')
+
+            def snapshot():
+                return {(h.product.id, h.warehouse.id, h.year): (
+                        bulk.unblob(h.sold).tolist(),
+                        bulk.unblob(h.returned).tolist(),
+                        h.sold_total, h.returned_total)
+                    for h in History.search([('company', '=', company.id)])}
+
+            def sold_on(date):
+                history, = History.search([
+                        ('product', '=', world.product.id),
+                        ('year', '=', date.year)])
+                return bulk.unblob(history.sold)[
+                    date.timetuple().tm_yday - 1]
+            rows = snapshot()
+            # the sales of the worked example, the return of 5 apart; the
+            # receipts and the adjustment are no sales
+            self.assertEqual({k[:2] for k in rows},
+                {(world.product.id, warehouse.id)})
+            self.assertEqual(sum(r[2] for r in rows.values()),
+                world.sales.sum())
+            self.assertEqual(sum(r[3] for r in rows.values()), 5)
+            for i, quantity in enumerate(world.sales):
+                date = world.start + datetime.timedelta(days=i)
+                self.assertEqual(sold_on(date), quantity, date)
+
+            # a done sale cancelled: its quantity leaves the history
+            index = next(i for i, q in enumerate(world.sales) if q > 1)
+            date = world.start + datetime.timedelta(days=index)
+            move, = Move.search([
+                    ('product', '=', world.product.id),
+                    ('to_location.type', '=', 'customer'),
+                    ('effective_date', '=', date)])
+            Move.cancel([move])
+            self.assertEqual(sold_on(date), 0)
+            # and a new sale of 3 that day counts
+            storage, customer = _location('storage'), _location('customer')
+            _moves(world.product, storage, customer, [(date, 3)], company)
+            self.assertEqual(sold_on(date), 3)
+            expected = world.sales.sum() - world.sales[index] + 3
+            incremental = snapshot()
+            self.assertEqual(sum(r[2] for r in incremental.values()),
+                expected)
+
+            # the rebuild from the moves gives the same rows
+            History.rebuild([company])
+            rebuilt = snapshot()
+            self.assertEqual(rebuilt.keys(), incremental.keys())
+            for key in rebuilt:
+                np.testing.assert_allclose(rebuilt[key][0],
+                    incremental[key][0])
+                np.testing.assert_allclose(rebuilt[key][1],
+                    incremental[key][1])
+                self.assertAlmostEqual(rebuilt[key][2], incremental[key][2])
+                self.assertAlmostEqual(rebuilt[key][3], incremental[key][3])
+
+    @with_transaction()
+    def test_stock_from_period(self):
+        "On hand from a closed stock period's caches and the later moves"
+        pool = Pool()
+        Period = pool.get('stock.period')
+        Cache = pool.get('stock.period.cache')
+        company = create_company()
+        with set_company(company):
+            world = World(company)
+            period, = Period.create([{'company': company.id,
+                        'date': world.start + datetime.timedelta(days=50)}])
+            # the table lock of the close guards against other
+            # transactions: none here (taking it would restart the test's
+            # transaction)
+            with patch.object(pool.get('stock.move'), 'lock'):
+                Period.close([period])
+            line, = world.suggestion().lines
+            self.assertEqual(
+                (line.on_hand, line.incoming, line.reserved), (40, 30, 0))
+            # the cache is what is read: 7 more cached gives 7 more on hand
+            cache, = Cache.search([('period', '=', period.id),
+                    ('location', '=', _location('storage').id)])
+            table = Cache.__table__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.update([table.internal_quantity],
+                    [cache.internal_quantity + 7],
+                    where=table.id == cache.id))
+            line, = world.suggestion().lines
+            self.assertEqual(line.on_hand, 47)
 
     @with_transaction()
     def test_accept_and_follow_up(self):
