@@ -9,7 +9,7 @@ import datetime
 from collections import defaultdict
 
 import numpy as np
-from sql import Cast, Literal, Null
+from sql import Cast, Conflict, Literal, Null
 from sql.aggregate import Sum
 from sql.conditionals import Case
 
@@ -273,12 +273,24 @@ class SalesHistory(ModelSQL, ModelView):
                         float(sold.sum()), float(returned.sum()),
                         transaction.user, now])
         if inserts:
-            cursor.execute(*table.insert(
-                    [table.company, table.product, table.warehouse,
-                        table.year, table.sold, table.returned,
-                        table.sold_total, table.returned_total,
-                        table.create_uid, table.create_date],
-                    inserts))
+            columns = [table.company, table.product, table.warehouse,
+                table.year, table.sold, table.returned, table.sold_total,
+                table.returned_total, table.create_uid, table.create_date]
+            if backend.name != 'postgresql':
+                # (SQLite has one writer at a time)
+                cursor.execute(*table.insert(columns, inserts))
+                return
+            # Two transactions making the same series' first row of a year
+            # (two shipments of a new product at once): the second must be
+            # retried by Tryton, then it adds to the row, not fail on the
+            # unique key.  PostgreSQL raises a serialization failure itself
+            # for a committed row outside our snapshot; a row it skipped
+            # otherwise shows as missing from what was returned.
+            cursor.execute(*table.insert(columns, inserts,
+                    on_conflict=Conflict(table), returning=[table.id]))
+            if len(cursor.fetchall()) != len(inserts):
+                raise backend.DatabaseOperationalError(
+                    "sales history rows made by a concurrent transaction")
 
 
 class Move(metaclass=PoolMeta):

@@ -2,11 +2,13 @@
 """The suggestion on the database: the worked example read from moves,
 the supplier policy, acceptance into purchases, and the follow-up."""
 import datetime
+import unittest
 from decimal import Decimal
 from unittest.mock import patch
 
 import numpy as np
 
+from trytond import backend
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.currency.tests import add_currency_rate, create_currency
 from trytond.modules.ecom_base.tests import ModuleTestCase
@@ -284,6 +286,47 @@ class PurchaseSuggestTestCase(ModuleTestCase):
                     incremental[key][1])
                 self.assertAlmostEqual(rebuilt[key][2], incremental[key][2])
                 self.assertAlmostEqual(rebuilt[key][3], incremental[key][3])
+
+    @unittest.skipUnless(backend.name == 'postgresql', "one writer on SQLite")
+    @with_transaction()
+    def test_sales_history_concurrent_first_row(self):
+        "A series' first row of a year made meanwhile by another transaction"
+        pool = Pool()
+        History = pool.get('purchase.suggestion.history')
+        company = create_company()
+        with set_company(company):
+            world = World(company)
+            warehouse = _location('warehouse')
+            key = (company.id, world.product.id, warehouse.id, 1999)
+            sold = np.zeros((2, bulk.YEAR_DAYS))
+            sold[0, 10] = 4
+            transaction = Transaction()
+            # the other transaction commits the row first (the records it
+            # refers to are this test's, not committed: their foreign keys
+            # are not checked in that session)
+            with transaction.new_transaction() as other:
+                cursor = other.connection.cursor()
+                cursor.execute("SET LOCAL session_replication_role = replica")
+                table = History.__table__()
+                cursor.execute(*table.insert(
+                        [table.company, table.product, table.warehouse,
+                            table.year, table.sold, table.returned,
+                            table.sold_total, table.returned_total],
+                        [[*key, bulk.blob(sold[0]), bulk.blob(sold[1]),
+                                4.0, 0.0]]))
+                other.commit()
+            try:
+                # this transaction's snapshot does not see it: a conflict
+                # that Tryton retries, not a unique-key error
+                with self.assertRaises(backend.DatabaseOperationalError):
+                    History._apply({key: sold})
+            finally:
+                with transaction.new_transaction() as other:
+                    cursor = other.connection.cursor()
+                    cursor.execute(*table.delete(
+                            where=(table.year == 1999)
+                            & (table.product == world.product.id)))
+                    other.commit()
 
     @with_transaction()
     def test_stock_from_period(self):
