@@ -98,8 +98,13 @@ def template(modules=None):
     _require_postgresql()
     from trytond.modules.ecom_base.demo.cli import (
         modules_fingerprint, our_modules)
-    modules = modules or our_modules()
+    modules = sorted(modules or our_modules())
     name = f'benchtpl_{modules_fingerprint()}'
+    if modules != our_modules():
+        # a smaller set (a bench about one module): its own template
+        import hashlib
+        name += '_' + hashlib.sha1(
+            ' '.join(modules).encode()).hexdigest()[:6]
     if name in _databases():
         return name
     building = f'{name}_building_{os.getpid()}'
@@ -127,13 +132,14 @@ setup_company(first_year=datetime.date.today().year - 2)
 
 
 @contextlib.contextmanager
-def bench_database(keep=False, template_name=None):
-    """A fresh database copied from the template (or from template_name, a
-    database a benchmark kept, see rename_database); dropped after use"""
+def bench_database(keep=False, template_name=None, modules=None):
+    """A fresh database copied from the template of modules (all of ours
+    by default, with their dependencies), or from template_name, a database
+    a benchmark kept (see rename_database); dropped after use"""
     _require_postgresql()
     from trytond.pool import Pool
     name = f'bench_{uuid.uuid4().hex[:8]}'
-    _create(name, template_name or template())
+    _create(name, template_name or template(modules))
     try:
         Pool(name).init()
         yield name
