@@ -49,6 +49,18 @@ class AmazonTestCase(AdapterContract, unittest.TestCase):
         return super().make_adapter(
             **{'orders_api': self.orders_api, **credentials})
 
+    def clocked(self):
+        "(clock, fake, adapter): a fake of its own, on a clock the test moves"
+        clock = Clock(datetime.datetime.now(UTC).replace(microsecond=0))
+        fake = start_fake('amazon', now=clock)
+        self.addCleanup(fake.stop)
+        credentials = fake.adapter_credentials()
+        if self.orders_api:
+            credentials['orders_api'] = self.orders_api
+        adapter = get_adapter('amazon')(credentials, base_url=fake.url,
+            session=self.http, now=clock)
+        return clock, fake, adapter
+
     def order_id(self, n):
         return f'902-{n:07d}-1390916'
 
@@ -94,11 +106,7 @@ class AmazonTestCase(AdapterContract, unittest.TestCase):
 
     def test_lwa_token_cached_until_expiry(self):
         "One LWA exchange per hour: renewed 10 minutes before expiry"
-        clock = Clock(datetime.datetime.now(UTC).replace(microsecond=0))
-        fake = start_fake('amazon', now=clock)
-        self.addCleanup(fake.stop)
-        adapter = get_adapter('amazon')(fake.adapter_credentials(),
-            base_url=fake.url, session=self.http, now=clock)
+        clock, fake, adapter = self.clocked()
         stored = []
         adapter.on_credentials = stored.append
         window = (clock() - 40 * MINUTE, clock() - 10 * MINUTE)
@@ -350,11 +358,7 @@ class AmazonV2026TestCase(AmazonTestCase):
 
     def test_page_token_keeps_bound_while_clock_moves(self):
         "The 2-minute limit moves between pages; the bound sent does not"
-        clock = Clock(datetime.datetime.now(UTC).replace(microsecond=0))
-        fake = start_fake('amazon', now=clock)
-        self.addCleanup(fake.stop)
-        adapter = get_adapter('amazon')(fake.adapter_credentials(),
-            base_url=fake.url, session=self.http, now=clock)
+        clock, fake, adapter = self.clocked()
         adapter.page_size = 2
         for n in range(3):
             fake.add_order(self.order_id(n), created=clock() - 9 * MINUTE,

@@ -92,6 +92,13 @@ RATES = {
     'confirmShipment': (Decimal('2'), 10),
     'patchListingsItem': (Decimal('5'), 10),
     }
+# An address's field names in Orders v0 and in v2026-01-01
+ADDRESS_KEYS_V0 = ('Name', 'Phone', 'CountryCode', 'StateOrRegion', 'City',
+    'District', 'PostalCode', 'AddressLine1', 'AddressLine2', 'AddressLine3')
+ADDRESS_KEYS_V2026 = ('name', 'phone', 'countryCode', 'stateOrRegion',
+    'city', 'districtOrCounty', 'postalCode', 'addressLine1', 'addressLine2',
+    'addressLine3')
+
 # Our carrier code -> Amazon carrierCode [VERIFY the list per marketplace]
 CARRIERS = {
     'UPS': 'UPS', 'USPS': 'USPS', 'FEDEX': 'FedEx', 'DHL': 'DHL',
@@ -427,27 +434,14 @@ class AmazonAdapter(TokenMixin, HttpMixin, Adapter):
             modified_at=parse_iso(require(payload, 'lastUpdatedTime', where),
                 f"{where}.lastUpdatedTime"),
             currency=currency or '', lines=lines,
-            address=self.address_v2026(section(recipient, 'deliveryAddress',
+            address=self.address(section(recipient, 'deliveryAddress',
                     f"{where}.recipient"),
-                f"{where}.recipient.deliveryAddress"),
+                f"{where}.recipient.deliveryAddress", ADDRESS_KEYS_V2026),
             buyer=text(buyer.get('buyerEmail'), f"{where}.buyer.buyerEmail")
             or text(buyer.get('buyerName'), f"{where}.buyer.buyerName"),
             total=money(grand.get('amount'),
                 f"{where}.proceeds.grandTotal.amount"),
             shipping_fee=shipping)
-
-    @staticmethod
-    def address_v2026(address, where):
-        """The recipient as the seller's roles allow: without the PII role
-        no name, street or phone (kept masked, nothing invented)"""
-        (name, phone, country, state, city, district, postcode, line1, line2,
-            line3) = texts(address, where, 'name', 'phone', 'countryCode',
-            'stateOrRegion', 'city', 'districtOrCounty', 'postalCode',
-            'addressLine1', 'addressLine2', 'addressLine3')
-        return Address(name=name, phone=phone, country=country,
-            province=state, city=city, district=district,
-            street='\n'.join(filter(None, [line1, line2, line3])) or None,
-            postal_code=postcode, masked=not name)
 
     def _parse_v0(self, payload):
         order_id = identifier(require(payload, 'AmazonOrderId', 'order'),
@@ -503,12 +497,13 @@ class AmazonAdapter(TokenMixin, HttpMixin, Adapter):
             shipping_fee=shipping)
 
     @staticmethod
-    def address(address, where):
-        "PII (name, street, phone) only with a restricted data token"
+    def address(address, where, keys=ADDRESS_KEYS_V0):
+        """The recipient as the seller's roles allow: without the PII role
+        (a restricted data token) no name, street or phone; kept masked,
+        nothing invented.  keys: the API version's names of (name, phone,
+        country, state, city, district, postcode, line1, line2, line3)"""
         (name, phone, country, state, city, district, postcode, line1, line2,
-            line3) = texts(address, where, 'Name', 'Phone', 'CountryCode',
-            'StateOrRegion', 'City', 'District', 'PostalCode',
-            'AddressLine1', 'AddressLine2', 'AddressLine3')
+            line3) = texts(address, where, *keys)
         return Address(name=name, phone=phone, country=country,
             province=state, city=city, district=district,
             street='\n'.join(filter(None, [line1, line2, line3])) or None,
