@@ -13,6 +13,7 @@ from sql import Cast, Literal, Null
 from sql.conditionals import Coalesce
 
 from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.ecom_base.report import context_period
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval
@@ -66,12 +67,7 @@ class Margin(ModelSQL, ModelView):
         sale = Sale.__table__()
         where = (line.dropship_route.in_(['dropship', 'exception'])
             & ~sale.state.in_(['draft', 'cancelled']))
-        if context.get('company'):
-            where &= sale.company == context['company']
-        if context.get('from_date'):
-            where &= sale.sale_date >= context['from_date']
-        if context.get('to_date'):
-            where &= sale.sale_date <= context['to_date']
+        where &= context_period(sale.sale_date, sale.company)
         if context.get('supplier'):
             where &= line.dropship_supplier == context['supplier']
         return line.join(sale, condition=line.sale == sale.id).select(

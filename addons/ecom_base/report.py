@@ -10,6 +10,7 @@ import datetime
 from decimal import Decimal
 
 from lxml import etree
+from sql import Literal
 
 from trytond.pool import Pool
 from trytond.report import Report
@@ -25,6 +26,21 @@ TYPES = {
     'date': 'date', 'datetime': 'datetime', 'timestamp': 'datetime',
     'boolean': 'boolean', 'timedelta': 'char', 'time': 'char',
     }
+
+
+def context_period(date, company=None):
+    """The reporting context's filters as an SQL condition: from_date and
+    to_date on the date column, and the context's company on the company
+    column when one is given (every row when the context has none)"""
+    context = Transaction().context
+    where = Literal(True)
+    if company is not None and context.get('company'):
+        where &= company == context['company']
+    if context.get('from_date'):
+        where &= date >= context['from_date']
+    if context.get('to_date'):
+        where &= date <= context['to_date']
+    return where
 
 
 class XlsxReport(Report):

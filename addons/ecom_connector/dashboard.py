@@ -9,6 +9,7 @@ from sql.functions import AtTimeZone, Function
 
 from trytond import backend
 from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.ecom_base.report import context_period
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -60,11 +61,7 @@ class ChannelDay(ModelSQL, ModelView):
                 cls._local_day(raw.platform_created, company.timezone
                     ).as_('day'),
                 where=raw.platform_created != Null)
-        where = Literal(True)
-        if context.get('from_date'):
-            where &= orders.day >= context['from_date']
-        if context.get('to_date'):
-            where &= orders.day <= context['to_date']
+        where = context_period(orders.day)
         if context.get('channel'):
             where &= orders.channel == context['channel']
         amount = Coalesce(orders.total, 0)

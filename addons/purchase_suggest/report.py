@@ -16,6 +16,7 @@ from sql.functions import DateTrunc
 from sql.operators import Concat, Div
 
 from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.ecom_base.report import context_period
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
@@ -63,11 +64,8 @@ def purchase_line_query():
 
     where = (purchase.state.in_(PURCHASE_STATES)
         & (line.type == 'line') & (line.product != Null)
-        & (purchase.company == context.get('company', -1)))
-    if context.get('from_date'):
-        where &= purchase.purchase_date >= context['from_date']
-    if context.get('to_date'):
-        where &= purchase.purchase_date <= context['to_date']
+        & (purchase.company == context.get('company', -1))
+        & context_period(purchase.purchase_date))
     # the received quantity once known, else the ordered one
     ordered = Cast(Coalesce(line.actual_quantity, line.quantity), 'NUMERIC')
     factor = Case((purchase.currency == company.currency, Literal(1)),
@@ -250,11 +248,8 @@ class Efficiency(_Report):
         company = Company.__table__()
         where = ((move.state == 'done') & (source.type == 'supplier')
             & (purchase.purchase_date != Null)
-            & (purchase.company == context.get('company', -1)))
-        if context.get('from_date'):
-            where &= move.effective_date >= context['from_date']
-        if context.get('to_date'):
-            where &= move.effective_date <= context['to_date']
+            & (purchase.company == context.get('company', -1))
+            & context_period(move.effective_date))
         lead = days_between(move.effective_date, purchase.purchase_date)
         # the move's planned date, else (a purchase processed after its
         # delivery date leaves none) the line's edited delivery date

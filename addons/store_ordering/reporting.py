@@ -19,6 +19,7 @@ from sql.conditionals import Case, Coalesce
 from sql.functions import DateTrunc, Round
 
 from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.ecom_base.report import context_period
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval
@@ -56,13 +57,8 @@ class _StoreFilter(_StoreRow):
     @classmethod
     def _where_sale(cls, sale, party):
         context = Transaction().context
-        where = party.store_level != Null
-        if context.get('company'):
-            where &= sale.company == context['company']
-        if context.get('from_date'):
-            where &= sale.sale_date >= context['from_date']
-        if context.get('to_date'):
-            where &= sale.sale_date <= context['to_date']
+        where = ((party.store_level != Null)
+            & context_period(sale.sale_date, sale.company))
         if context.get('store'):
             where &= sale.party == context['store']
         if context.get('level'):
