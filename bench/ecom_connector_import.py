@@ -2,16 +2,23 @@
 """Order import throughput: raw store, and the whole path to processed sales.
 
     .venv/bin/python -m bench.ecom_connector_import [--orders 20000]
-        [--whole 300] [--stock 100] [--batch 50] [--profile FILE]
+        [--whole 300] [--stock 100] [--batch 50] [--burst 300]
+        [--all-modules] [--profile FILE]
 
-In a fresh PostgreSQL database with 30 products in stock and one channel,
-times (1) receiving and storing `--orders` raw orders of 3 lines
+In a fresh PostgreSQL database (ecom_connector and the Tryton modules it
+depends on; --all-modules: all of ours) with 30 products in stock and one
+channel, times (1) receiving and storing `--orders` raw orders of 3 lines
 (`ecom.raw_order.receive`, batches of 500), (2) the whole path for `--whole`
 of them: raw order stored, then imported (party, address, sale created,
-quoted, confirmed and processed: moves and shipment, stock reserved), and
-(3) the anchor measured in the same run: stock Tryton's path for `--stock`
-orders of the same shape (Sale.create, quote, confirm, process, one order
-at a time).  Targets: storing >= 1,000 orders/s; whole path >= 50 orders/s.
+quoted, confirmed and processed: moves and shipment, stock reserved) in
+batches of `--batch`, (3) a webhook burst: `--burst` orders delivered one by
+one, each queuing its import task (`import_waiting`), the tasks run in
+turn, (4) the anchor measured in the same run: stock Tryton's path for
+`--stock` orders of the same shape (Sale.create, quote, confirm, process,
+one order at a time), and (5) the same stock calls on lists of `--batch`
+sales, the bound of any whole path that keeps Tryton's own records.
+Targets: storing >= 1,000 orders/s; whole path >= 50 orders/s and 10x the
+stock path.
 """
 import argparse
 import os
@@ -38,6 +45,9 @@ def main():
     parser.add_argument('--stock', type=int, default=100)
     parser.add_argument('--batch', type=int, default=50,
         help="orders per import batch on the whole path")
+    parser.add_argument('--burst', type=int, default=300,
+        help="orders of a webhook burst: one delivery and one import task "
+        "each")
     parser.add_argument('--all-modules', action='store_true',
         help="run in a database of all the project's modules (by default: "
         "ecom_connector and the Tryton modules it depends on)")
@@ -116,6 +126,18 @@ def main():
             imported = RawOrder.search_count([('state', '=', 'imported')])
             tx.commit()
         with Transaction().start(name, 0, context=context) as tx:
+            # a burst of webhooks: each order delivered and stored alone,
+            # each queuing its import task; the tasks then run in turn
+            RawOrder = Pool().get('ecom.raw_order')
+            channel = Pool().get('ecom.channel')(channel_id)
+            base = args.orders + args.whole
+            with Timer() as burst:
+                tasks = [RawOrder.receive(channel, [payload(base + n, now)],
+                        'webhook') for n in range(args.burst)]
+                for raws in tasks:
+                    RawOrder.import_waiting(raws)
+            tx.commit()
+        with Transaction().start(name, 0, context=context) as tx:
             with Timer() as stock:
                 stock_path(Pool(), Company(company_id), channel_id, products,
                     args.stock)
@@ -131,6 +153,9 @@ def main():
             ('whole path (stored to processed sale)',
                 args.whole / whole.wall, args.stock / stock.wall,
                 'orders/s', '>= 50 and 10x the stock path'),
+            ('webhook burst, one delivery and task per order',
+                args.burst / burst.wall, args.stock / stock.wall,
+                'orders/s', '-'),
             ('Tryton alone, batched (bound of the whole path)',
                 args.whole / bound.wall, args.stock / stock.wall,
                 'orders/s', '-'),
@@ -140,6 +165,9 @@ def main():
             f"{args.stock} by the stock path; 3 lines each",
             "anchor: Sale.create, quote, confirm, process of the same "
             "orders, one at a time",
+            f"webhook burst: {args.burst} orders received one by one, "
+            "then their import tasks run in turn (the first imports what "
+            "waits, by batches of 50, at most 500)",
             f"bound: the same stock Tryton calls on lists of {args.batch} "
             "sales (parties and addresses made beside, no raw order, no "
             "check): what Tryton's own quote, confirm and process cost "

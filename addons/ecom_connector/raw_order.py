@@ -536,6 +536,39 @@ class RawOrder(Workflow, ModelSQL, ModelView):
             run.error(f'{raw.platform_order_id}: {message}', record=raw)
 
     @classmethod
+    def import_waiting(cls, raws, batch=50, most=500):
+        """Import these raw orders and, in the same task, the others of
+        their channels still waiting, oldest first, by batches of `batch`
+
+        A burst of webhooks stores one order each and queues one task each:
+        the first task to run imports what the burst stored so far, in
+        batches (a sale costs several times less so), and the tasks after
+        it find their orders imported and skip them.  At most `most` orders
+        per task; the rest is queued again for their channels."""
+        ids = {r.id for r in raws}
+        channels = sorted({r.channel.id for r in raws})
+        more = []
+        if channels:
+            waiting = cls.search([
+                    ('channel', 'in', channels),
+                    ('state', '=', 'received'),
+                    ('id', 'not in', sorted(ids)),
+                    ], order=[('id', 'ASC')], limit=most + 1)
+            room = max(most - len(ids), 0)
+            more = waiting[room:]
+            raws = cls.browse(sorted(ids)) + waiting[:room]
+        for start in range(0, len(raws), batch):
+            cls.import_orders(raws[start:start + batch])
+        # the next task of each channel left over picks up from its oldest
+        firsts = {}
+        for raw in more:
+            firsts.setdefault(raw.channel.id, raw)
+        for channel_id, raw in sorted(firsts.items()):
+            with Transaction().set_context(
+                    queue_name=f'ecom_channel_{channel_id}'):
+                cls.__queue__.import_waiting([raw], batch=batch, most=most)
+
+    @classmethod
     def import_received_cron(cls):
         cls.import_received()
 

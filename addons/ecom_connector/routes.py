@@ -53,7 +53,9 @@ def webhook(request, pool, channel_id):
         if payloads:
             raws = RawOrder.receive(channel, payloads, 'webhook')
             if raws:
-                RawOrder.__queue__.import_orders(raws)
+                # with the other orders of the channel waiting by then: a
+                # burst of webhooks is imported by batches
+                RawOrder.__queue__.import_waiting(raws)
         if to_fetch:
             Channel.__queue__.fetch_orders(channel, to_fetch)
     return {'received': len(payloads), 'fetching': len(to_fetch)}

@@ -132,6 +132,58 @@ class EcomConnectorTestCase(ModuleTestCase):
             self.assertEqual(sale.shipment_address.party_name, 'Li *')
 
     @with_transaction()
+    def test_webhook_burst_imported_by_batches(self):
+        "one task per webhook: the first imports the burst by batches"
+        pool = Pool()
+        RawOrder = pool.get('ecom.raw_order')
+        Queue = pool.get('ir.queue')
+        transaction = Transaction()
+        with set_company(company()):
+            cup = product('CUP', stock=100)
+            shop_ = channel('A')
+            other = channel('B')
+            listing(shop_, 'S1', cup)
+            listing(other, 'S1', cup)
+            # seven webhooks of channel A and one of B, each stored alone
+            # (seven buyers: the same order of one buyer looks a duplicate)
+            delivered = [RawOrder.receive(shop_,
+                    [order_payload(f'A{n}', T0 + seconds(n),
+                            buyer=f'buyer{n}')], 'webhook')[0]
+                for n in range(7)]
+            b, = RawOrder.receive(other, [order_payload('B1', T0)],
+                'webhook')
+            create_sales = RawOrder._create_sales
+            batches = []
+
+            def counted(plans):
+                batches.append(sorted(p[0].platform_order_id for p in plans))
+                return create_sales(plans)
+            queued = len(transaction.tasks)
+            with mock.patch.object(RawOrder, '_create_sales', counted):
+                # the task of the fourth delivery; at most 5 per task
+                RawOrder.import_waiting([delivered[3]], batch=2, most=5)
+            self.assertEqual(batches, [
+                    ['A0', 'A3'], ['A1', 'A2'], ['A4']])
+            def states():
+                return [r.state for r in RawOrder.browse(
+                        [d.id for d in delivered])]
+            self.assertEqual(states(), ['imported'] * 5 + ['received'] * 2)
+            # not its channel
+            self.assertEqual(RawOrder(b.id).state, 'received')
+            # the rest of channel A: one more task, from its oldest
+            task, = Queue.browse(transaction.tasks[queued:])
+            self.assertEqual(task.name, f'ecom_channel_{shop_.id}')
+            self.assertEqual(task.data['method'], 'import_waiting')
+            self.assertEqual(list(task.data['instances']), [delivered[5].id])
+            RawOrder.import_waiting(RawOrder.browse(task.data['instances']),
+                **task.data['kwargs'])
+            self.assertEqual(set(states()), {'imported'})
+            # the task of a delivery imported meanwhile imports nothing new
+            with mock.patch.object(RawOrder, '_create_sales', counted):
+                RawOrder.import_waiting([delivered[0]])
+            self.assertEqual(len(batches), 3)
+
+    @with_transaction()
     def test_address_change_updates_sale(self):
         "a later version updates the address with history; older ignored"
         RawOrder = Pool().get('ecom.raw_order')
