@@ -92,7 +92,8 @@ def main():
         context = {'company': company_id}
         Company = Pool(name).get('company.company')
         with Transaction().start(name, 0, context=context) as tx:
-            channel_id, products = setup(Pool(), Company(company_id))
+            (channel_id, burst_channel_id), products = setup(Pool(),
+                Company(company_id))
             tx.commit()
         now = datetime.datetime.now(UTC)
         with Transaction().start(name, 0, context=context) as tx:
@@ -129,7 +130,7 @@ def main():
             # a burst of webhooks: each order delivered and stored alone,
             # each queuing its import task; the tasks then run in turn
             RawOrder = Pool().get('ecom.raw_order')
-            channel = Pool().get('ecom.channel')(channel_id)
+            channel = Pool().get('ecom.channel')(burst_channel_id)
             base = args.orders + args.whole
             with Timer() as burst:
                 tasks = [RawOrder.receive(channel, [payload(base + n, now)],
@@ -204,13 +205,17 @@ def setup(pool, company):
                 'effective_date': datetime.date.today(),
                 'company': company.id} for p in products])
     Move.do(moves)
-    channel, = Channel.create([{'name': 'Bench', 'platform': 'bench_feed',
+    # the second shop takes the webhook burst: the first one keeps the
+    # stored orders of the store figure waiting, and a webhook's import
+    # task would take them along
+    channels = Channel.create([{'name': name, 'platform': 'bench_feed',
                 'company': company.id, 'warehouse': warehouse.id,
-                'push_stock': False}])
-    Channel.run([channel])
-    Listing.create([{'channel': channel.id, 'platform_sku_id': f'S{i}',
-                'product': p.id} for i, p in enumerate(products)])
-    return channel.id, [p.id for p in products]
+                'push_stock': False} for name in ['Bench', 'Bench burst']])
+    Channel.run(channels)
+    Listing.create([{'channel': c.id, 'platform_sku_id': f'S{i}',
+                'product': p.id}
+            for c in channels for i, p in enumerate(products)])
+    return [c.id for c in channels], [p.id for p in products]
 
 
 def stock_path(pool, company, channel_id, product_ids, count, batch=1):
