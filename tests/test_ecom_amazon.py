@@ -61,6 +61,29 @@ class AmazonTestCase(AdapterContract, unittest.TestCase):
             session=self.http, now=clock)
         return clock, fake, adapter
 
+    def paged(self, count):
+        """Orders 0 to count - 1 and a 3-line order 9, listed through three
+        pages (two tokens); their parsed orders by id"""
+        for n in range(count):
+            self.add(self.order_id(n), n)
+        self.add(self.order_id(9), 9, lines=[
+                dict(sku_id=f'S{i}', product_id=f'B0{i}',
+                    sku_code=f'SKU-{i}', title='Item', quantity=1,
+                    price='5.00') for i in range(3)])
+        page = self.adapter.list_orders(self.t0, self.t0 + self.window)
+        seen, tokens = list(page.payloads), 0
+        while page.next_token:
+            tokens += 1
+            page = self.adapter.list_orders(self.t0, self.t0 + self.window,
+                page.next_token)
+            seen.extend(page.payloads)
+        self.assertEqual(tokens, 2)
+        orders = {o.platform_order_id: o
+            for o in map(self.adapter.parse_order, seen)}
+        self.assertEqual([l.sku_code for l in orders[self.order_id(9)].lines],
+            ['SKU-0', 'SKU-1', 'SKU-2'])
+        return orders
+
     def order_id(self, n):
         return f'902-{n:07d}-1390916'
 
@@ -143,26 +166,8 @@ class AmazonTestCase(AdapterContract, unittest.TestCase):
 
     def test_next_token_pages_and_item_pages(self):
         "7 orders in pages of 3 (NextToken), 3 items in pages of 1"
-        for n in range(7):
-            self.add(self.order_id(n), n)
-        self.add(self.order_id(9), 9, lines=[
-                dict(sku_id=f'S{i}', product_id=f'B0{i}',
-                    sku_code=f'SKU-{i}', title='Item', quantity=1,
-                    price='5.00') for i in range(3)])
         self.fake.items_page_size = 1
-        page = self.adapter.list_orders(self.t0, self.t0 + self.window)
-        seen, tokens = list(page.payloads), 0
-        while page.next_token:
-            tokens += 1
-            page = self.adapter.list_orders(self.t0, self.t0 + self.window,
-                page.next_token)
-            seen.extend(page.payloads)
-        self.assertEqual(tokens, 2)
-        orders = {o.platform_order_id: o
-            for o in map(self.adapter.parse_order, seen)}
-        self.assertEqual(len(orders), 8)
-        self.assertEqual([l.sku_code for l in orders[self.order_id(9)].lines],
-            ['SKU-0', 'SKU-1', 'SKU-2'])
+        self.assertEqual(len(self.paged(7)), 8)
         lists = [p for name, p in self.fake.calls if name == 'get_orders']
         self.assertEqual([sorted(p) for p in lists[1:]],
             [['MarketplaceIds', 'NextToken']] * 2)
@@ -322,25 +327,7 @@ class AmazonV2026TestCase(AmazonTestCase):
     def test_next_token_pages_and_item_pages(self):
         "7 orders in pages of 3: the items come in the orders, the token "
         "is sent with the other parameters unchanged"
-        for n in range(6):
-            self.add(self.order_id(n), n)
-        self.add(self.order_id(9), 9, lines=[
-                dict(sku_id=f'S{i}', product_id=f'B0{i}',
-                    sku_code=f'SKU-{i}', title='Item', quantity=1,
-                    price='5.00') for i in range(3)])
-        page = self.adapter.list_orders(self.t0, self.t0 + self.window)
-        seen, tokens = list(page.payloads), 0
-        while page.next_token:
-            tokens += 1
-            page = self.adapter.list_orders(self.t0, self.t0 + self.window,
-                page.next_token)
-            seen.extend(page.payloads)
-        self.assertEqual(tokens, 2)
-        orders = {o.platform_order_id: o
-            for o in map(self.adapter.parse_order, seen)}
-        self.assertEqual(len(orders), 7)
-        self.assertEqual([l.sku_code for l in orders[self.order_id(9)].lines],
-            ['SKU-0', 'SKU-1', 'SKU-2'])
+        self.assertEqual(len(self.paged(6)), 7)
         self.assertEqual({name for name, _ in self.fake.calls},
             {'search_orders'})      # no getOrderItems
         first, *others = self.search_calls()

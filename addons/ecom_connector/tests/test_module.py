@@ -94,6 +94,16 @@ class EcomConnectorTestCase(ModuleTestCase):
         patcher.start()
         self.addCleanup(patcher.stop)
 
+    @staticmethod
+    def cup_mug_tea(cups):
+        "Shop A selling cups, mugs and tea (S1 to S3): `cups` and 10 in stock"
+        products = [product('CUP', stock=cups), product('MUG', stock=10),
+            product('TEA', stock=10)]
+        shop_ = channel('A')
+        for n, record in enumerate(products, 1):
+            listing(shop_, f'S{n}', record)
+        return shop_, products
+
     def receive(self, channel, payloads, source='webhook'):
         RawOrder = Pool().get('ecom.raw_order')
         raws = RawOrder.receive(channel, payloads, source)
@@ -307,13 +317,7 @@ class EcomConnectorTestCase(ModuleTestCase):
         pool = Pool()
         RawOrder = pool.get('ecom.raw_order')
         with set_company(company()):
-            cup = product('CUP', stock=1)
-            mug = product('MUG', stock=10)
-            tea = product('TEA', stock=10)
-            shop_ = channel('A')
-            listing(shop_, 'S1', cup)
-            listing(shop_, 'S2', mug)
-            listing(shop_, 'S3', tea)
+            shop_, (cup, mug, tea) = self.cup_mug_tea(cups=1)
             # imported: a sale (its moves are the reservation), not pending
             self.receive(shop_, [order_payload('1', T0, quantity=1)])
             # oversold: the exception keeps its demand (3 cups)
@@ -359,13 +363,7 @@ class EcomConnectorTestCase(ModuleTestCase):
         Queue = pool.get('ir.queue')
         from ..listing import stock_levels
         with set_company(company()):
-            cup = product('CUP', stock=10)
-            mug = product('MUG', stock=10)
-            tea = product('TEA', stock=10)
-            shop_ = channel('A')
-            listing(shop_, 'S1', cup)
-            listing(shop_, 'S2', mug)
-            listing(shop_, 'S3', tea)
+            shop_, (cup, mug, tea) = self.cup_mug_tea(cups=10)
             # no longer for sale: its sale line breaks the batch's sales
             tea.template.salable = False
             tea.template.save()
