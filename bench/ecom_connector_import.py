@@ -168,7 +168,7 @@ def main():
             "orders, one at a time",
             f"webhook burst: {args.burst} orders received one by one, "
             "then their import tasks run in turn (the first imports what "
-            "waits, by batches of 50, at most 500)",
+            "waits, by batches of 50, at most 100 a task)",
             f"bound: the same stock Tryton calls on lists of {args.batch} "
             "sales (parties and addresses made beside, no raw order, no "
             "check): what Tryton's own quote, confirm and process cost "

@@ -536,7 +536,7 @@ class RawOrder(Workflow, ModelSQL, ModelView):
             run.error(f'{raw.platform_order_id}: {message}', record=raw)
 
     @classmethod
-    def import_waiting(cls, raws, batch=50, most=500):
+    def import_waiting(cls, raws, batch=50, most=100):
         """Import these raw orders and, in the same task, the others of
         their channels still waiting, oldest first, by batches of `batch`
 
@@ -544,7 +544,10 @@ class RawOrder(Workflow, ModelSQL, ModelView):
         the first task to run imports what the burst stored so far, in
         batches (a sale costs several times less so), and the tasks after
         it find their orders imported and skip them.  At most `most` orders
-        per task; the rest is queued again for their channels."""
+        per task, the rest queued again for their channels: the task holds
+        the stock rows of its products until it commits, and a long one
+        would keep the other channels' imports waiting and be retried
+        whole on a conflict."""
         ids = {r.id for r in raws}
         channels = sorted({r.channel.id for r in raws})
         more = []
